@@ -1,0 +1,156 @@
+"""The `ipr-guard` command line: parses arguments, loads config, builds the session, calls one run."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from ipr_guard.errors import IprGuardError, UsageError
+
+log = logging.getLogger("ipr_guard")
+
+
+def parse_date(text: str) -> dt.date:
+    """A calendar date as YYYY-MM-DD, or a usage error naming the bad value."""
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _common(p: argparse.ArgumentParser, paths: bool = True) -> None:
+    p.add_argument("--env", default="local",
+                   help="configuration layer under conf/ on top of conf/base (default: local, the embedded default)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one configuration value, e.g. --set ingest.max_bad_share=0.05 (repeatable)")
+    if paths:
+        p.add_argument("--landing", help="landing folder laid out as <table>/ingest_date=YYYY-MM-DD/part-*")
+        p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="ipr-guard",
+        description="Nightly batch analytics against counterfeit sellers: ingest the marketplace's feeds into "
+                    "Delta tables, publish enforcement KPIs and store-closure candidates.")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("nightly", help="take in every delivery up to a date and publish that date's outputs",
+                       description="Takes in every landing delivery day up to --date not yet taken in, refreshes "
+                                   "silver, and publishes enforcement_kpis, closure_candidates and listing_risk "
+                                   "for --date, with the reviewers' files under <lakehouse>/reports/DATE/.")
+    p.add_argument("--date", required=True, type=parse_date, help="run date D (a day in the marketplace's time zone)")
+    p.add_argument("--force", action="store_true", help="republish D even if it was published already")
+    p.add_argument("--override-gates", metavar="REASON",
+                   help="publish despite a broken-feed gate; the reason is recorded with the run")
+    _common(p)
+
+    p = sub.add_parser("backfill", help="run the nightly for each day of a range, in order",
+                       description="Runs the nightly for each day from --start to --end in order; days already "
+                                   "published are skipped unless --force.")
+    p.add_argument("--start", required=True, type=parse_date, help="first run date")
+    p.add_argument("--end", required=True, type=parse_date, help="last run date (inclusive)")
+    p.add_argument("--force", action="store_true", help="recompute days already published")
+    _common(p)
+
+    p = sub.add_parser("generate", help="write a synthetic marketplace landing folder (and its ground truth)",
+                       description="Writes <out>/landing (the feeds, with the contract's mess) and <out>/truth "
+                                   "(ground truth the pipeline never reads). Deterministic by --seed.")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--stores", type=int, default=400, help="number of stores (default 400)")
+    p.add_argument("--days", type=int, default=60, help="number of delivery days (default 60)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--end-date", type=parse_date, default=None, help="last delivery day (default 2026-10-31)")
+
+    p = sub.add_parser("demo", help="generate a marketplace and run the nightly for its last day",
+                       description="Generates a marketplace under --out, runs the nightly for its last day on "
+                                   "the embedded default, and prints where the tables and files are.")
+    p.add_argument("--out", type=Path, default=Path("demo"), help="demo folder (default ./demo)")
+    p.add_argument("--stores", type=int, default=400, help="number of stores (default 400)")
+    p.add_argument("--days", type=int, default=60, help="number of delivery days (default 60)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    _common(p, paths=False)
+
+    sub.add_parser("jars", help="fetch Delta's JVM jars into the local cache and print their paths",
+                   description="Fetches Delta's jars from Maven Central into $IPR_GUARD_JAR_CACHE "
+                               "(default ~/.cache/ipr-guard/jars), checks them, and prints their paths "
+                               "comma-separated, ready for spark-submit --jars.")
+    return ap
+
+
+def _load(args):
+    from ipr_guard.config import load_config
+    cfg = load_config(args.env, args.overrides)
+    return cfg.with_paths(getattr(args, "landing", None), getattr(args, "lakehouse", None))
+
+
+def _session(cfg):
+    from ipr_guard.session import build_spark_session
+    return build_spark_session(cfg.spark)
+
+
+def cmd_nightly(args) -> int:
+    from ipr_guard.pipelines import nightly
+    cfg = _load(args)
+    result = nightly.run(_session(cfg), cfg, args.date, force=args.force, override_reason=args.override_gates)
+    print(result.summary())
+    return 0
+
+
+def cmd_backfill(args) -> int:
+    from ipr_guard.pipelines import backfill
+    if args.end < args.start:
+        raise UsageError(f"--end {args.end} is before --start {args.start}")
+    cfg = _load(args)
+    backfill.run(_session(cfg), cfg, args.start, args.end, force=args.force)
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from ipr_guard.generate.marketplace import generate_marketplace
+    if args.stores < 10 or args.days < 2:
+        raise UsageError("--stores must be at least 10 and --days at least 2")
+    kw = {"end_date": args.end_date} if args.end_date else {}
+    summary = generate_marketplace(args.out, stores=args.stores, days=args.days, seed=args.seed, **kw)
+    print(summary)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from ipr_guard.pipelines import demo
+    cfg = _load(args)
+    return demo.run(cfg, args.out, stores=args.stores, days=args.days, seed=args.seed, build_session=_session)
+
+
+def cmd_jars(args) -> int:
+    from ipr_guard.jars import delta_jars
+    print(",".join(str(p) for p in delta_jars()))
+    return 0
+
+
+COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "generate": cmd_generate, "demo": cmd_demo,
+            "jars": cmd_jars}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `ipr-guard` console script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    for noisy in ("py4j", "urllib3", "great_expectations", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return COMMANDS[args.command](args)
+    except IprGuardError as e:
+        print(f"ipr-guard: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("ipr-guard: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Layered configuration: conf/base, then an environment (local, cluster), then command-line overrides.
+
+The YAML layers are parsed once, merged key by key, and validated into frozen dataclasses that the
+pipelines receive; nothing below the command line reads YAML or the environment for settings.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from ipr_guard.errors import UsageError
+from ipr_guard.schema import TABLES
+
+
+@dataclass(frozen=True)
+class SparkConfig:
+    app_name: str
+    master: str | None
+    delta_jars: str
+    options: dict[str, str]
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    max_bad_share: float
+    min_bad_rows: int
+    daily_feeds: tuple[str, ...]
+    min_volume_share: float
+    trailing_days: int
+    max_field_chars: int
+    max_raw_line_chars: int
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    hmac_key_env: str
+    hmac_key_file: str | None
+    min_key_chars: int
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    notice_window_days: int
+    upheld_notices_threshold: int
+    identity_fields: tuple[str, ...]
+    closure_reasons: tuple[str, ...]
+    scores: dict[str, float]
+    actions: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ListingRiskConfig:
+    low_price_ratio: float
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a pipeline needs, validated."""
+
+    env: str
+    timezone: str
+    landing: str | None
+    lakehouse: str | None
+    spark: SparkConfig
+    ingest: IngestConfig
+    privacy: PrivacyConfig
+    rules: RulesConfig
+    listing_risk: ListingRiskConfig
+    kpi_days: int
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def with_paths(self, landing: str | None = None, lakehouse: str | None = None) -> "Config":
+        """Returns a copy with the landing and lakehouse paths replaced where given."""
+        from dataclasses import replace
+        return replace(self, landing=landing or self.landing, lakehouse=lakehouse or self.lakehouse)
+
+
+def default_conf_dir() -> Path:
+    """The conf/ folder: $IPR_GUARD_CONF_DIR, else ./conf, else the one beside the package sources."""
+    env = os.environ.get("IPR_GUARD_CONF_DIR")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "conf"
+    if (here / "base").is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "conf"
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Merges `override` into a copy of `base`; nested mappings merge, everything else replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def parse_override(text: str) -> dict:
+    """Turns `a.b.c=value` into {'a': {'b': {'c': value}}}, the value read as YAML."""
+    if "=" not in text:
+        raise UsageError(f"--set expects KEY=VALUE (e.g. ingest.max_bad_share=0.05), got {text!r}")
+    path, _, value = text.partition("=")
+    node: Any = yaml.safe_load(value) if value else None
+    for part in reversed(path.strip().split(".")):
+        node = {part: node}
+    return node
+
+
+def _read_layer(folder: Path) -> dict:
+    merged: dict = {}
+    for f in sorted(folder.glob("*.yml")):
+        try:
+            data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise UsageError(f"configuration file {f} is not valid YAML: {e}".splitlines()[0]) from e
+        merged = deep_merge(merged, data)
+    return merged
+
+
+def load_config(env: str = "local", overrides: list[str] | None = None, conf_dir: Path | None = None) -> Config:
+    """Loads conf/base, then conf/<env>, then `overrides`, and validates the result.
+
+    Args:
+        env: the environment layer (a folder name under conf/, e.g. `local` or `cluster`).
+        overrides: `KEY=VALUE` strings from the command line (`--set`).
+        conf_dir: the conf/ folder; default from `default_conf_dir()`.
+
+    Raises:
+        UsageError: a missing layer or an invalid value, with the key named.
+    """
+    conf_dir = conf_dir or default_conf_dir()
+    if not (conf_dir / "base").is_dir():
+        raise UsageError(f"no configuration at {conf_dir}/base (set IPR_GUARD_CONF_DIR)")
+    if not (conf_dir / env).is_dir():
+        raise UsageError(f"unknown environment {env!r}: no folder {conf_dir / env}")
+    raw = deep_merge(_read_layer(conf_dir / "base"), _read_layer(conf_dir / env))
+    for text in overrides or []:
+        raw = deep_merge(raw, parse_override(text))
+    return _validate(env, raw)
+
+
+def _get(raw: dict, dotted: str) -> Any:
+    node: Any = raw
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise UsageError(f"configuration is missing {dotted}")
+        node = node[part]
+    return node
+
+
+def _num(raw: dict, dotted: str, lo: float, hi: float, kind=float) -> Any:
+    value = _get(raw, dotted)
+    try:
+        value = kind(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"configuration {dotted}={value!r} is not a {kind.__name__}") from None
+    if not lo <= value <= hi:
+        raise UsageError(f"configuration {dotted}={value} is outside [{lo}, {hi}]")
+    return value
+
+
+def _validate(env: str, raw: dict) -> Config:
+    tz = _get(raw, "market.timezone")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise UsageError(f"configuration market.timezone={tz!r} is not a known time zone") from None
+    feeds = tuple(_get(raw, "ingest.daily_feeds") or ())
+    unknown = [f for f in feeds if f not in TABLES]
+    if unknown:
+        raise UsageError(f"configuration ingest.daily_feeds names unknown tables: {unknown}")
+    spark = SparkConfig(
+        app_name=str(_get(raw, "spark.app_name")),
+        master=_get(raw, "spark.master"),
+        delta_jars=str(_get(raw, "spark.delta_jars")),
+        options={str(k): str(v) for k, v in (_get(raw, "spark.options") or {}).items()},
+    )
+    if spark.delta_jars not in ("auto", "none"):
+        raise UsageError(f"configuration spark.delta_jars={spark.delta_jars!r}: use auto or none")
+    rules = RulesConfig(
+        notice_window_days=_num(raw, "rules.notice_window_days", 1, 3650, int),
+        upheld_notices_threshold=_num(raw, "rules.upheld_notices_threshold", 1, 10_000, int),
+        identity_fields=tuple(_get(raw, "rules.identity_fields")),
+        closure_reasons=tuple(_get(raw, "rules.closure_reasons")),
+        scores={k: float(v) for k, v in _get(raw, "rules.scores").items()},
+        actions={k: float(v) for k, v in _get(raw, "rules.actions").items()},
+    )
+    pii = set(TABLES["merchants"].pii_fields)
+    if not set(rules.identity_fields) <= pii:
+        raise UsageError(f"configuration rules.identity_fields must be merchant PII fields: {sorted(pii)}")
+    return Config(
+        env=env,
+        timezone=tz,
+        landing=_get(raw, "paths.landing"),
+        lakehouse=_get(raw, "paths.lakehouse"),
+        spark=spark,
+        ingest=IngestConfig(
+            max_bad_share=_num(raw, "ingest.max_bad_share", 0, 1),
+            min_bad_rows=_num(raw, "ingest.min_bad_rows", 0, 10**12, int),
+            daily_feeds=feeds,
+            min_volume_share=_num(raw, "ingest.min_volume_share", 0, 1),
+            trailing_days=_num(raw, "ingest.trailing_days", 1, 365, int),
+            max_field_chars=_num(raw, "ingest.max_field_chars", 1, 10**9, int),
+            max_raw_line_chars=_num(raw, "ingest.max_raw_line_chars", 64, 10**9, int),
+        ),
+        privacy=PrivacyConfig(
+            hmac_key_env=str(_get(raw, "privacy.hmac_key_env")),
+            hmac_key_file=_get(raw, "privacy.hmac_key_file"),
+            min_key_chars=_num(raw, "privacy.min_key_chars", 16, 4096, int),
+        ),
+        rules=rules,
+        listing_risk=ListingRiskConfig(
+            low_price_ratio=_num(raw, "listing_risk.low_price_ratio", 0, 1),
+            keywords=tuple(str(k) for k in _get(raw, "listing_risk.keywords")),
+        ),
+        kpi_days=_num(raw, "reports.kpi_days", 1, 3650, int),
+        raw=raw,
+    )

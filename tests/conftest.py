@@ -1,0 +1,37 @@
+"""One Spark session for the whole test run: local[2], small shuffles, UI off, UTC, Delta configured."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ipr_guard.config import load_config
+from ipr_guard.session import build_spark_session
+
+TEST_KEY = "test-hmac-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def cfg():
+    """The embedded default configuration, as a run would load it."""
+    return load_config("local")
+
+
+@pytest.fixture(scope="session")
+def spark(cfg):
+    session = build_spark_session(cfg.spark, {
+        "spark.master": "local[2]",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.default.parallelism": "2",
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.driver.memory": "3g",
+    })
+    yield session
+    session.stop()
+
+
+@pytest.fixture()
+def hmac_key(monkeypatch):
+    monkeypatch.setenv("IPR_GUARD_HMAC_KEY", TEST_KEY)
+    return TEST_KEY
