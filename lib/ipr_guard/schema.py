@@ -38,6 +38,8 @@ class Field:
         minimum: the smallest allowed number, if any.
         maximum: the largest allowed number, if any.
         exclusive_min: True when `minimum` itself is not allowed (price > 0).
+        pii_if: (other field, values): the field is PII only on rows where that field has one of
+            those values (a privacy request's subject_id is PII for buyers and reporters).
     """
 
     name: str
@@ -49,6 +51,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     exclusive_min: bool = False
+    pii_if: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def spark_type(self) -> T.DataType:
@@ -70,7 +73,7 @@ class Table:
 
     @property
     def pii_fields(self) -> list[str]:
-        return [f.name for f in self.fields if f.pii]
+        return [f.name for f in self.fields if f.pii or f.pii_if]
 
     @property
     def has_updated_at(self) -> bool:
@@ -162,8 +165,9 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("privacy_requests", ("request_id",), (
         _req("request_id"),
         Field("subject_type", STRING, allowed=("buyer", "merchant", "reporter")),
-        # Pseudonymised only for buyers and reporters; see ingest.pseudonymise_privacy_subjects.
-        _req("subject_id"),
+        # Pseudonymised like buyer_id / reporter_id so that it still matches them; a merchant_id is
+        # not personal data and stays as it is.
+        _req("subject_id", pii_if=("subject_type", ("buyer", "reporter"))),
         Field("request_type", STRING, allowed=("opt_out_analytics", "erasure")),
         _req("received_at", TIMESTAMP),
     )),

@@ -1,6 +1,11 @@
 """SparkSession factory: the only place a session is built; callers pass it down."""
 from __future__ import annotations
 
+import logging
+import os
+import sys
+
+from pyspark.logger import PySparkLogger
 from pyspark.sql import SparkSession
 
 from ipr_guard.config import SparkConfig
@@ -18,6 +23,11 @@ def build_spark_session(cfg: SparkConfig, extra_options: dict[str, str] | None =
     if cfg.master:
         builder = builder.master(cfg.master)
     options = {**cfg.options, **(extra_options or {})}
+    master = options.get("spark.master", cfg.master) or ""
+    if master.startswith("local"):
+        # Python workers must run this interpreter (the venv with ipr_guard), not whatever python3 is on PATH.
+        # (The conf key spark.pyspark.python is not honoured for local workers here; the variable is.)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if cfg.delta_jars == "auto":
         jars = ",".join(str(p) for p in delta_jars())
         options["spark.jars"] = ",".join(x for x in (options.get("spark.jars"), jars) if x)
@@ -25,4 +35,8 @@ def build_spark_session(cfg: SparkConfig, extra_options: dict[str, str] | None =
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    # PySpark logs every analysis error as a JSON dump of the whole JVM stack before raising it; the
+    # command line reports errors itself, in one line.
+    for name in ("DataFrameQueryContextLogger", "SQLQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
     return spark

@@ -1,0 +1,74 @@
+"""Small helpers over path-based Delta tables, so that pipelines state what they write, not how."""
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+from delta.tables import DeltaTable
+
+
+
+def stats_properties(columns: list[str], excluded: list[str]) -> dict[str, str]:
+    """Table properties that keep `excluded` columns (personal data) out of Delta's per-file min/max.
+
+    The contract requires it: a pseudonym in a file's statistics would survive an erasure in the log.
+    """
+    kept = [c for c in columns if c not in set(excluded)]
+    return {"delta.dataSkippingStatsColumns": ",".join(f"`{c}`" for c in kept)}
+
+
+def table_path(lakehouse: str, layer: str, name: str) -> str:
+    """`<lakehouse>/<layer>/<name>`, the contract's layout for path-based tables."""
+    return f"{lakehouse.rstrip('/')}/{layer}/{name}"
+
+
+def exists(spark: SparkSession, path: str) -> bool:
+    return DeltaTable.isDeltaTable(spark, path)
+
+
+def read(spark: SparkSession, path: str, version: int | None = None) -> DataFrame:
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return reader.load(path)
+
+
+def version(spark: SparkSession, path: str) -> int | None:
+    """The table's latest version, or None when there is no table yet."""
+    if not exists(spark, path):
+        return None
+    return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
+
+
+def replace_where(df: DataFrame, path: str, condition: str, properties: dict[str, str] | None = None) -> None:
+    """Atomically replaces the rows matching `condition` with `df` (creates the table if needed).
+
+    Rows of `df` must all match `condition`; Delta checks that and fails otherwise.
+    """
+    spark = df.sparkSession
+    if not exists(spark, path):
+        writer = df.write.format("delta").mode("overwrite")
+        for key, value in (properties or {}).items():
+            writer = writer.option(key, value)
+        writer.save(path)
+        return
+    df.write.format("delta").mode("overwrite").option("replaceWhere", condition).save(path)
+
+
+def merge_rows(df: DataFrame, path: str, keys: list[str], update_condition: str | None = None,
+               properties: dict[str, str] | None = None) -> None:
+    """Upserts `df` into the table on `keys` in one commit; `update_condition` gates updates."""
+    spark = df.sparkSession
+    if not exists(spark, path):
+        writer = df.write.format("delta").mode("overwrite")
+        for key, value in (properties or {}).items():
+            writer = writer.option(key, value)
+        writer.save(path)
+        return
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    (DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on)
+     .whenMatchedUpdateAll(condition=update_condition)
+     .whenNotMatchedInsertAll()
+     .execute())
+
+
+def append(df: DataFrame, path: str) -> None:
+    df.write.format("delta").mode("append").save(path)

@@ -1,0 +1,165 @@
+"""The nightly run for a date D: take in pending deliveries, gate them, refresh silver, publish gold.
+
+Published outputs change only at the end, after every gate, one commit per gold table; a failed run
+leaves them as they were and the next run reads the same delivery days again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from ipr_guard.config import Config
+from ipr_guard.errors import GateError, UsageError
+from ipr_guard.io import delta
+from ipr_guard.io.files import ensure_writable
+from ipr_guard.pii import load_hmac_key, pseudonymiser
+from ipr_guard.pipelines import ingest, publish
+
+log = logging.getLogger(__name__)
+
+RUNS_SCHEMA = T.StructType([
+    T.StructField("run_id", T.StringType()), T.StructField("run_date", T.DateType()),
+    T.StructField("status", T.StringType()), T.StructField("started_at", T.TimestampType()),
+    T.StructField("finished_at", T.TimestampType()), T.StructField("override_reason", T.StringType()),
+    T.StructField("accounting", T.StringType()), T.StructField("gold_versions", T.StringType()),
+])
+
+
+@dataclass
+class RunResult:
+    """What a nightly run did, for the terminal and for tests."""
+
+    run_id: str
+    run_date: dt.date
+    status: str
+    accounting: dict[str, dict[str, int]] = field(default_factory=dict)
+    outputs: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    lakehouse: str = ""
+
+    def summary(self) -> str:
+        lines = [f"run {self.run_id} for {self.run_date}: {self.status}"]
+        if self.accounting:
+            lines.append(f"  {'table':<20}{'read':>10}{'accepted':>10}{'quarantined':>12}{'duplicates':>11}")
+            for name, c in sorted(self.accounting.items()):
+                lines.append(f"  {name:<20}{c['rows_read']:>10}{c['accepted']:>10}{c['quarantined']:>12}"
+                             f"{c['duplicates']:>11}")
+        for name, n in self.outputs.items():
+            lines.append(f"  published {name}: {n} rows for {self.run_date}")
+        if self.stage_seconds:
+            lines.append("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.stage_seconds.items()))
+        return "\n".join(lines)
+
+
+@contextmanager
+def stage(result: RunResult, name: str):
+    """Logs a stage's start and end and records its duration (progress on long runs)."""
+    log.info("[%s] %s ...", result.run_date, name)
+    start = time.monotonic()
+    yield
+    result.stage_seconds[name] = time.monotonic() - start
+    log.info("[%s] %s done in %.1fs", result.run_date, name, result.stage_seconds[name])
+
+
+def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
+    """Run dates with a published run in the run log."""
+    path = delta.table_path(lakehouse, "meta", "runs")
+    if not delta.exists(spark, path):
+        return set()
+    return {r[0] for r in delta.read(spark, path).where(F.col("status") == "published")
+            .select("run_date").distinct().collect()}
+
+
+def _check_paths(cfg: Config) -> None:
+    if not cfg.landing:
+        raise UsageError("no landing folder: pass --landing or set paths.landing")
+    if not cfg.lakehouse:
+        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+
+
+def run(spark: SparkSession, cfg: Config, run_date: dt.date, force: bool = False,
+        override_reason: str | None = None) -> RunResult:
+    """Runs the nightly for `run_date` and publishes its outputs.
+
+    Args:
+        spark: the session (built by the caller).
+        cfg: validated configuration with landing and lakehouse set.
+        run_date: D, a day in the marketplace's time zone.
+        force: republish D even when it was published and nothing new arrived.
+        override_reason: publish despite failed broken-feed gates; recorded in the run log.
+
+    Raises:
+        UsageError: missing paths, an unwritable lakehouse, or no HMAC key.
+        InputError: a landing folder that breaks the contract's layout.
+        GateError: a broken feed; nothing was published.
+    """
+    _check_paths(cfg)
+    key = load_hmac_key(cfg.privacy)
+    ensure_writable(spark, cfg.lakehouse)
+    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    result = RunResult(f"{run_date}-{uuid.uuid4().hex[:8]}", run_date, "running", lakehouse=cfg.lakehouse)
+
+    with stage(result, "discover"):
+        pending = ingest.pending_days(spark, cfg, run_date)
+        already = run_date in published_dates(spark, cfg.lakehouse)
+    if already and not pending and not force:
+        result.status = "already published (nothing new to take in; use --force to recompute)"
+        return result
+    log.info("[%s] %d delivery days to take in across %d tables", run_date, len(pending),
+             len({d.table for d in pending}))
+
+    batches: dict[str, ingest.TableBatch] = {}
+    try:
+        with stage(result, "ingest"):
+            pseudonymise = pseudonymiser(key)
+            problems = []
+            for name, days in ingest.group_by_table(pending).items():
+                batch = ingest.read_batch(spark, cfg, ingest.TABLES[name], days, pseudonymise)
+                batches[name] = batch
+                result.accounting[name] = {"rows_read": batch.rows_read, "accepted": batch.accepted,
+                                           "quarantined": batch.quarantined, "duplicates": batch.duplicates}
+                log.info("  %-20s read %d, accepted %d, quarantined %d, duplicates %d", name, batch.rows_read,
+                         batch.accepted, batch.quarantined, batch.duplicates)
+                problems += ingest.check_feed(batch, cfg)
+            problems += ingest.check_daily_volume(spark, cfg, batches, run_date)
+        with stage(result, "quarantine"):
+            ingest.write_quarantine(spark, cfg, list(batches.values()), result.run_id)
+        if problems and not override_reason:
+            more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
+            raise GateError(f"broken feed, nothing published: {problems[0]}{more}; bad records are in "
+                            f"{delta.table_path(cfg.lakehouse, 'quarantine', 'records')}; rerun with "
+                            f"--override-gates REASON to publish anyway")
+        if problems:
+            log.warning("gates overridden (%s): %s", override_reason, "; ".join(problems))
+
+        with stage(result, "silver"):
+            changed = {name: ingest.write_layers(spark, cfg, b, result.run_id) for name, b in batches.items()}
+        with stage(result, "gold"):
+            outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches)
+        with stage(result, "publish"):
+            result.outputs = publish.publish_outputs(spark, cfg, run_date, outputs)
+            ingest_log = ingest.ingest_log_rows(spark, list(batches.values()), result.run_id, run_date)
+            delta.append(ingest_log, delta.table_path(cfg.lakehouse, "meta", "ingest_log"))
+            result.status = "published"
+            finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            versions = {n: delta.version(spark, delta.table_path(cfg.lakehouse, "gold", n)) for n in result.outputs}
+            delta.append(spark.createDataFrame(
+                [(result.run_id, run_date, "published", started, finished, override_reason,
+                  json.dumps(result.accounting, sort_keys=True), json.dumps(versions, sort_keys=True))],
+                RUNS_SCHEMA), delta.table_path(cfg.lakehouse, "meta", "runs"))
+    finally:
+        for b in batches.values():
+            b.parsed.unpersist()
+    for name, c in result.accounting.items():
+        if c["rows_read"] != c["accepted"] + c["quarantined"] + c["duplicates"]:
+            raise AssertionError(f"accounting does not balance for {name}: {c}")
+    return result
