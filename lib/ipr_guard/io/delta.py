@@ -6,12 +6,14 @@ from delta.tables import DeltaTable
 
 
 
-def stats_properties(columns: list[str], excluded: list[str]) -> dict[str, str]:
+def stats_properties(df: DataFrame, excluded: list[str]) -> dict[str, str]:
     """Table properties that keep `excluded` columns (personal data) out of Delta's per-file min/max.
 
     The contract requires it: a pseudonym in a file's statistics would survive an erasure in the log.
+    Columns Delta cannot keep statistics for (arrays, booleans) are left out as well.
     """
-    kept = [c for c in columns if c not in set(excluded)]
+    kept = [f.name for f in df.schema.fields if f.name not in set(excluded)
+            and f.dataType.typeName() not in ("array", "map", "struct", "boolean", "binary")]
     return {"delta.dataSkippingStatsColumns": ",".join(f"`{c}`" for c in kept)}
 
 

@@ -164,7 +164,7 @@ def write_quarantine(spark: SparkSession, cfg: Config, batches: list[TableBatch]
         bad = bad.unionByName(f)
     condition = " OR ".join(f"(table = '{b.table.name}' AND {_days_condition(b.days)})" for b in batches)
     path = delta.table_path(cfg.lakehouse, "quarantine", "records")
-    delta.replace_where(bad, path, condition, delta.stats_properties(bad.columns, ["raw_line"]))
+    delta.replace_where(bad, path, condition, delta.stats_properties(bad, ["raw_line"]))
 
 
 def accepted_rows(batch: TableBatch, run_id: str) -> DataFrame:
@@ -192,7 +192,7 @@ def write_layers(spark: SparkSession, cfg: Config, batch: TableBatch, run_id: st
     """Writes the batch to bronze (by day) and merges its latest rows into silver; returns them."""
     table = batch.table
     rows = accepted_rows(batch, run_id)
-    props = delta.stats_properties(rows.columns, table.pii_fields)
+    props = delta.stats_properties(rows, table.pii_fields)
     delta.replace_where(rows, delta.table_path(cfg.lakehouse, "bronze", table.name),
                         _days_condition(batch.days, "_ingest_date"), props)
     latest = latest_per_key(rows, table)
