@@ -20,6 +20,13 @@ def parse_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the contract for bad input) and exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _common(p: argparse.ArgumentParser, paths: bool = True) -> None:
     p.add_argument("--env", default="local",
                    help="configuration layer under conf/ on top of conf/base (default: local, the embedded default)")
@@ -31,12 +38,12 @@ def _common(p: argparse.ArgumentParser, paths: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog="ipr-guard",
         description="Nightly batch analytics against counterfeit sellers: ingest the marketplace's feeds into "
                     "Delta tables, publish enforcement KPIs and store-closure candidates.")
     ap.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     p = sub.add_parser("nightly", help="take in every delivery up to a date and publish that date's outputs",
                        description="Takes in every landing delivery day up to --date not yet taken in, refreshes "
