@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast test-slow clean
+.PHONY: setup demo test test-fast clean zip
 
 $(STAMP): setup.py constraints.txt
 	$(PY) -m venv $(VENV)
@@ -28,3 +28,9 @@ test-fast: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache
+
+# The package as a zip for spark-submit --py-files (Spark puts zips, not wheels, on the workers' path).
+dist/ipr_guard.zip: $(shell find lib/ipr_guard -name '*.py')
+	mkdir -p dist && rm -f $@ && cd lib && $(CURDIR)/$(BIN)/python -m zipfile -c $(CURDIR)/$@ ipr_guard
+
+zip: $(STAMP) dist/ipr_guard.zip
