@@ -60,6 +60,12 @@ class ListingRiskConfig:
 
 
 @dataclass(frozen=True)
+class QualityConfig:
+    expectations: str | None
+    severity: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a pipeline needs, validated."""
 
@@ -73,6 +79,7 @@ class Config:
     rules: RulesConfig
     listing_risk: ListingRiskConfig
     kpi_days: int
+    quality: QualityConfig = QualityConfig(None, {})
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def with_paths(self, landing: str | None = None, lakehouse: str | None = None) -> "Config":
@@ -167,6 +174,14 @@ def _num(raw: dict, dotted: str, lo: float, hi: float, kind=float) -> Any:
     return value
 
 
+def _quality(raw: dict) -> QualityConfig:
+    severity = {str(k): str(v) for k, v in (_get(raw, "quality.severity") or {}).items()}
+    bad = {k: v for k, v in severity.items() if v not in ("critical", "warning")}
+    if bad:
+        raise UsageError(f"configuration quality.severity: use critical or warning, got {bad}")
+    return QualityConfig(expectations=_get(raw, "quality.expectations"), severity=severity)
+
+
 def _validate(env: str, raw: dict) -> Config:
     tz = _get(raw, "market.timezone")
     try:
@@ -222,5 +237,6 @@ def _validate(env: str, raw: dict) -> Config:
             keywords=tuple(str(k) for k in _get(raw, "listing_risk.keywords")),
         ),
         kpi_days=_num(raw, "reports.kpi_days", 1, 3650, int),
+        quality=_quality(raw),
         raw=raw,
     )

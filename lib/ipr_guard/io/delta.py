@@ -40,17 +40,21 @@ def version(spark: SparkSession, path: str) -> int | None:
     return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
 
 
+def create(df: DataFrame, path: str, properties: dict[str, str] | None = None) -> None:
+    """Creates the table from `df`, with `properties` (delta.*) as table properties."""
+    writer = df.write.format("delta").mode("overwrite")
+    for key, value in (properties or {}).items():
+        writer = writer.option(key, value)
+    writer.save(path)
+
+
 def replace_where(df: DataFrame, path: str, condition: str, properties: dict[str, str] | None = None) -> None:
     """Atomically replaces the rows matching `condition` with `df` (creates the table if needed).
 
     Rows of `df` must all match `condition`; Delta checks that and fails otherwise.
     """
-    spark = df.sparkSession
-    if not exists(spark, path):
-        writer = df.write.format("delta").mode("overwrite")
-        for key, value in (properties or {}).items():
-            writer = writer.option(key, value)
-        writer.save(path)
+    if not exists(df.sparkSession, path):
+        create(df, path, properties)
         return
     df.write.format("delta").mode("overwrite").option("replaceWhere", condition).save(path)
 
@@ -60,10 +64,7 @@ def merge_rows(df: DataFrame, path: str, keys: list[str], update_condition: str 
     """Upserts `df` into the table on `keys` in one commit; `update_condition` gates updates."""
     spark = df.sparkSession
     if not exists(spark, path):
-        writer = df.write.format("delta").mode("overwrite")
-        for key, value in (properties or {}).items():
-            writer = writer.option(key, value)
-        writer.save(path)
+        create(df, path, properties)
         return
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     (DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on)

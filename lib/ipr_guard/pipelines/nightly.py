@@ -22,7 +22,7 @@ from ipr_guard.errors import GateError, UsageError
 from ipr_guard.io import delta
 from ipr_guard.io.files import ensure_writable
 from ipr_guard.pii import load_hmac_key, pseudonymiser
-from ipr_guard.pipelines import ingest, publish
+from ipr_guard.pipelines import ingest, publish, quality_gate
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class RunResult:
     outputs: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     lakehouse: str = ""
+    data_docs: str | None = None
+    quality: str = ""
 
     def summary(self) -> str:
         lines = [f"run {self.run_id} for {self.run_date}: {self.status}"]
@@ -55,6 +57,10 @@ class RunResult:
                              f"{c['duplicates']:>11}")
         for name, n in self.outputs.items():
             lines.append(f"  published {name}: {n} rows for {self.run_date}")
+        if self.quality:
+            lines.append(f"  {self.quality}")
+        if self.data_docs:
+            lines.append(f"  data docs: {self.data_docs}")
         if self.stage_seconds:
             lines.append("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.stage_seconds.items()))
         return "\n".join(lines)
@@ -141,10 +147,24 @@ def run(spark: SparkSession, cfg: Config, run_date: dt.date, force: bool = False
         if problems:
             log.warning("gates overridden (%s): %s", override_reason, "; ".join(problems))
 
+        reports = []
+        with stage(result, "validate silver"):
+            staged = {f"silver.{name}": ingest.latest_per_key(ingest.accepted_rows(b, result.run_id), b.table)
+                      for name, b in batches.items()}
+            reports.append(quality_gate.validate(spark, cfg, result.run_id, run_date, staged))
+        if not reports[0].passed:
+            quality_gate.write_docs(cfg, run_date, reports)
+            quality_gate.enforce(reports[0])
         with stage(result, "silver"):
             changed = {name: ingest.write_layers(spark, cfg, b, result.run_id) for name, b in batches.items()}
         with stage(result, "gold"):
             outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches)
+        with stage(result, "validate gold"):
+            reports.append(quality_gate.validate(spark, cfg, result.run_id, run_date,
+                                                 {f"gold.{name}": df for name, df in outputs.items()}))
+            result.data_docs = quality_gate.write_docs(cfg, run_date, reports)
+            result.quality = reports[0].message() + "; " + reports[1].message()
+        quality_gate.enforce(reports[1])
         with stage(result, "publish"):
             result.outputs = publish.publish_outputs(spark, cfg, run_date, outputs)
             ingest_log = ingest.ingest_log_rows(spark, list(batches.values()), result.run_id, run_date)

@@ -15,6 +15,7 @@ from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.io.files import write_bytes
 from ipr_guard.pipelines.ingest import TableBatch
+from ipr_guard.schema import TABLES, silver_schema
 from ipr_guard.reports import candidates_csv, render_report
 from ipr_guard.transforms.candidates import closure_candidates
 from ipr_guard.transforms.kpis import enforcement_kpis, market_date
@@ -31,7 +32,6 @@ def silver(spark: SparkSession, cfg: Config, name: str) -> DataFrame:
     path = delta.table_path(cfg.lakehouse, "silver", name)
     if delta.exists(spark, path):
         return delta.read(spark, path)
-    from ipr_guard.schema import TABLES, silver_schema
     return spark.createDataFrame([], silver_schema(TABLES[name]))
 
 
