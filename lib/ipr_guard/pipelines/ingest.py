@@ -45,6 +45,7 @@ class TableBatch:
     accepted: int = 0
     quarantined: int = 0
     duplicates: int = 0
+    key_conflicts: int = 0
     per_day: dict[dt.date, dict[str, int]] = field(default_factory=dict)
 
     @property
@@ -64,11 +65,20 @@ def pending_days(spark: SparkSession, cfg: Config, run_date: dt.date) -> list[De
 
 
 def mark_duplicates(parsed: DataFrame, table: Table) -> DataFrame:
-    """Adds `_duplicate`: a good record identical in every contract field to an earlier one of the batch."""
+    """Adds `_duplicate` and `_key_conflict` to parsed rows.
+
+    `_duplicate`: a good record identical in every contract field to an earlier one of the batch.
+    `_key_conflict`: a good, non-duplicate record whose key appears again with other content on the
+    same delivery day. The contract resolves it (the later line wins), but many of them mean a broken
+    feed (a day delivered twice with changes, a key generator gone wrong), so they are counted.
+    """
     content = F.sha2(F.to_json(F.struct(*[F.col(c) for c in table.field_names])), 256)
     first = Window.partitionBy("_content").orderBy("ingest_date", "source_file", "line_number")
-    return (parsed.withColumn("_content", F.when(F.col("_reason").isNull(), content))
-            .withColumn("_duplicate", F.col("_content").isNotNull() & (F.row_number().over(first) > 1))
+    marked = (parsed.withColumn("_content", F.when(F.col("_reason").isNull(), content))
+              .withColumn("_duplicate", F.col("_content").isNotNull() & (F.row_number().over(first) > 1)))
+    same_key_day = Window.partitionBy("ingest_date", *[F.col(k) for k in table.key])
+    versions = F.size(F.collect_set(F.when(~F.col("_duplicate"), F.col("_content"))).over(same_key_day))
+    return (marked.withColumn("_key_conflict", F.col("_content").isNotNull() & ~F.col("_duplicate") & (versions > 1))
             .drop("_content"))
 
 
@@ -83,6 +93,7 @@ def read_batch(spark: SparkSession, cfg: Config, table: Table, days: list[Delive
         F.count(F.lit(1)).alias("rows_read"),
         F.count(F.col("_reason")).alias("quarantined"),
         F.sum(F.col("_duplicate").cast("long")).alias("duplicates"),
+        F.sum(F.col("_key_conflict").cast("long")).alias("key_conflicts"),
     ).collect())
     batch = TableBatch(table, days, parsed)
     for r in rows:
@@ -93,6 +104,7 @@ def read_batch(spark: SparkSession, cfg: Config, table: Table, days: list[Delive
         batch.quarantined += r["quarantined"]
         batch.duplicates += r["duplicates"]
         batch.accepted += accepted
+        batch.key_conflicts += r["key_conflicts"]
     return batch
 
 
@@ -106,6 +118,11 @@ def check_feed(batch: TableBatch, cfg: Config) -> list[str]:
             f"{batch.table.name}: {batch.quarantined} bad records of {batch.rows_read} rows read "
             f"({batch.quarantined / batch.rows_read:.1%}, limit {cfg.ingest.max_bad_share:.1%}); "
             f"worst day {worst[0]} with {worst[1]['quarantined']} (check: bad_record_share)")
+    if batch.key_conflicts > limit and batch.key_conflicts >= cfg.ingest.min_bad_rows:
+        problems.append(
+            f"{batch.table.name}: {batch.key_conflicts} rows share their key with other content on the same "
+            f"delivery day ({batch.key_conflicts / batch.rows_read:.1%}, limit {cfg.ingest.max_bad_share:.1%}) "
+            f"(check: duplicate_keys)")
     return problems
 
 
