@@ -131,3 +131,27 @@ def test_pii_columns_have_no_file_statistics(spark, env):
                        .glob("*.json"))
     assert pseudonym(TEST_KEY.encode(), "6222000000000000") not in log_text
 
+
+
+def test_huge_strings_invalid_utf8_renamed_columns_and_empty_files(spark, env):
+    landing, cfg = env
+    folder = landing / "listings" / f"ingest_date={D1}"
+    write_day(landing, "listings", D1, [
+        listing("L1", "2026-10-01T09:00:00+08:00"),
+        {**listing("L2", "2026-10-01T09:00:00+08:00"), "description": "x" * (cfg.ingest.max_field_chars + 1)},
+        {("listing_title" if k == "title" else k): v for k, v in listing("L3", "2026-10-01T09:00:00+08:00").items()},
+    ])
+    bad_utf8 = b'{"listing_id": "L4", "title": "\xff\xfe broken"}\n'
+    (folder / "part-00001.jsonl").write_bytes(bad_utf8)
+    (folder / "part-00002.jsonl").write_bytes(b"")  # an empty file: no rows, not an error
+    batch = _batch(spark, cfg, "listings")
+    assert (batch.rows_read, batch.accepted, batch.quarantined, batch.duplicates) == (4, 1, 3, 0)
+    reasons = {r["source_file"].rsplit("/", 1)[1] + f":{r['line_number']}": r["_reason"]
+               for r in batch.parsed.where("_reason IS NOT NULL").collect()}
+    assert reasons == {
+        "part-00000.jsonl:2": f"description: longer than {cfg.ingest.max_field_chars} characters",
+        "part-00000.jsonl:3": "missing required field title",
+        "part-00001.jsonl:1": "not valid UTF-8",
+    }
+    raw = {r["line_number"]: r["_raw"] for r in batch.parsed.where("_reason IS NOT NULL").collect()}
+    assert len(raw[2]) == cfg.ingest.max_raw_line_chars  # the quarantine keeps a bounded copy
