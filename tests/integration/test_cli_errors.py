@@ -97,3 +97,22 @@ def test_broken_feed_stops_publish_and_quarantines(capsys, published, hmac_key, 
     assert _versions(spark, published / "lake") == before
     q = delta.read(spark, delta.table_path(str(published / "lake"), "quarantine", "records"))
     assert q.where("table = 'orders' AND ingest_date = DATE'2026-10-03'").count() == 12
+
+
+def test_a_second_run_on_a_locked_lakehouse_stops(capsys, published, hmac_key, spark):
+    import json
+    import os
+    import socket
+    lock = published / "lake" / "_lock"
+    # A live holder (this very process) makes the second run stop; a dead one is taken over.
+    lock.write_text(json.dumps({"run_id": "other-run", "host": socket.gethostname(), "pid": os.getpid()}))
+    try:
+        code, errors = _run(capsys, "nightly", "--date", "2026-10-02", "--landing", str(published / "landing"),
+                            "--lakehouse", str(published / "lake"))
+    finally:
+        lock.unlink()
+    assert code == 2 and len(errors) == 1 and "another run (other-run" in errors[0]
+    lock.write_text(json.dumps({"run_id": "dead-run", "host": socket.gethostname(), "pid": 2 ** 22 + 12345}))
+    code, _ = _run(capsys, "nightly", "--date", "2026-10-02", "--landing", str(published / "landing"),
+                   "--lakehouse", str(published / "lake"))
+    assert code == 0 and not lock.exists()

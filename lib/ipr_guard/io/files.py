@@ -1,6 +1,9 @@
 """Plain files next to the Delta tables (reports), through Hadoop's FileSystem so object stores work too."""
 from __future__ import annotations
 
+import json
+import os
+import socket
 import uuid
 
 from pyspark.sql import SparkSession
@@ -42,3 +45,61 @@ def ensure_writable(spark: SparkSession, root: str) -> None:
     except Exception as e:  # noqa: BLE001 - any failure means the same thing to the user
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise UsageError(f"lakehouse {root} cannot be written: {msg[:200]}") from None
+
+
+class RunLock:
+    """One run at a time per lakehouse: `<lakehouse>/_lock` is created exclusively and removed at the end.
+
+    A lock left by a process that died on this host (SIGKILL, a lost machine) is taken over; a live one
+    makes the second run stop with a clear message instead of racing the first for the same tables.
+    """
+
+    def __init__(self, spark: SparkSession, root: str, run_id: str):
+        self.spark, self.run_id = spark, run_id
+        self.fs, self.path = _fs(spark, f"{root.rstrip('/')}/_lock")
+
+    def _holder(self) -> dict:
+        try:
+            stream = self.fs.open(self.path)
+            try:
+                reader = self.spark.sparkContext._jvm.java.io.BufferedReader(
+                    self.spark.sparkContext._jvm.java.io.InputStreamReader(stream))
+                return json.loads(reader.readLine() or "{}")
+            finally:
+                stream.close()
+        except Exception:  # noqa: BLE001 - unreadable means half-written: treat as stale
+            return {}
+
+    def _stale(self, holder: dict) -> bool:
+        if holder.get("host") != socket.gethostname():
+            return False
+        try:
+            os.kill(int(holder.get("pid", 0)), 0)
+        except (ProcessLookupError, ValueError):
+            return True
+        except PermissionError:
+            return False
+        return int(holder.get("pid", 0)) <= 0
+
+    def __enter__(self) -> "RunLock":
+        body = json.dumps({"run_id": self.run_id, "host": socket.gethostname(), "pid": os.getpid()})
+        for _ in range(2):
+            try:
+                out = self.fs.create(self.path, False)
+            except Exception:  # noqa: BLE001 - FileAlreadyExistsException arrives as a Py4J error
+                holder = self._holder()
+                if self._stale(holder):
+                    self.fs.delete(self.path, False)
+                    continue
+                raise UsageError(f"another run ({holder.get('run_id', 'unknown')}, pid {holder.get('pid', '?')} "
+                                 f"on {holder.get('host', '?')}) is working on this lakehouse; try again when "
+                                 f"it has finished") from None
+            try:
+                out.write(bytearray(body.encode()))
+            finally:
+                out.close()
+            return self
+        raise UsageError("could not take the lakehouse lock")
+
+    def __exit__(self, *exc) -> None:
+        self.fs.delete(self.path, False)

@@ -20,7 +20,7 @@ from pyspark.sql import types as T
 from ipr_guard.config import Config
 from ipr_guard.errors import GateError, UsageError
 from ipr_guard.io import delta
-from ipr_guard.io.files import ensure_writable
+from ipr_guard.io.files import RunLock, ensure_writable
 from ipr_guard.pii import load_hmac_key, pseudonymiser
 from ipr_guard.pipelines import ingest, publish, quality_gate
 
@@ -111,8 +111,14 @@ def run(spark: SparkSession, cfg: Config, run_date: dt.date, force: bool = False
     _check_paths(cfg)
     key = load_hmac_key(cfg.privacy)
     ensure_writable(spark, cfg.lakehouse)
-    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     result = RunResult(f"{run_date}-{uuid.uuid4().hex[:8]}", run_date, "running", lakehouse=cfg.lakehouse)
+    with RunLock(spark, cfg.lakehouse, result.run_id):
+        return _run_locked(spark, cfg, run_date, result, key, force, override_reason)
+
+
+def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: RunResult, key: bytes,
+                force: bool, override_reason: str | None) -> RunResult:
+    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
     with stage(result, "discover"):
         pending = ingest.pending_days(spark, cfg, run_date)
