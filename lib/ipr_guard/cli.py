@@ -81,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     _common(p, paths=False)
 
+    p = sub.add_parser("share", help="publish an affiliate's views of the gold tables (no copies), logging access",
+                       description="Registers views <affiliate>__<table> over the gold Delta tables with only the "
+                                   "columns conf grants to the affiliate (sharing.affiliates), records the access "
+                                   "in meta/share_access_log, prints each view's columns and first rows, and the "
+                                   "CREATE VIEW statement a metastore deployment runs instead.")
+    p.add_argument("--affiliate", required=True, help="affiliate name from sharing.affiliates in conf")
+    p.add_argument("--show", type=int, default=5, help="rows of each view to print (default 5)")
+    _common(p)
+
     sub.add_parser("jars", help="fetch Delta's JVM jars into the local cache and print their paths",
                    description="Fetches Delta's jars from Maven Central into $IPR_GUARD_JAR_CACHE "
                                "(default ~/.cache/ipr-guard/jars), checks them, and prints their paths "
@@ -132,6 +141,26 @@ def cmd_demo(args) -> int:
     return demo.run(cfg, args.out, stores=args.stores, days=args.days, seed=args.seed, build_session=_session)
 
 
+def cmd_share(args) -> int:
+    import uuid
+    from ipr_guard.errors import AccessDenied
+    from ipr_guard.privacy.sharing import publish_views, view_sql
+    cfg = _load(args)
+    if not cfg.lakehouse:
+        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+    spark = _session(cfg)
+    try:
+        names = publish_views(spark, cfg.lakehouse, args.affiliate, cfg.sharing, f"share-{uuid.uuid4().hex[:8]}")
+    except PermissionError as e:
+        raise AccessDenied(str(e)) from None
+    for name in names:
+        view = spark.table(name)
+        print(f"view {name}: columns {', '.join(view.columns)}")
+        view.show(args.show, truncate=False)
+        print(view_sql(cfg.lakehouse, args.affiliate, name.split("__", 1)[1], cfg.sharing), end="\n\n")
+    return 0
+
+
 def cmd_jars(args) -> int:
     from ipr_guard.jars import delta_jars
     print(",".join(str(p) for p in delta_jars()))
@@ -139,7 +168,7 @@ def cmd_jars(args) -> int:
 
 
 COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "generate": cmd_generate, "demo": cmd_demo,
-            "jars": cmd_jars}
+            "share": cmd_share, "jars": cmd_jars}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ipr_guard.errors import UsageError
+from ipr_guard.privacy.sharing import SharingConfig, parse_sharing
 from ipr_guard.schema import TABLES
 
 
@@ -41,6 +42,7 @@ class PrivacyConfig:
     hmac_key_env: str
     hmac_key_file: str | None
     min_key_chars: int
+    erasure_window_hours: int = 168
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Config:
     listing_risk: ListingRiskConfig
     kpi_days: int
     quality: QualityConfig = QualityConfig(None, {})
+    sharing: SharingConfig | None = None
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def with_paths(self, landing: str | None = None, lakehouse: str | None = None) -> "Config":
@@ -174,6 +177,13 @@ def _num(raw: dict, dotted: str, lo: float, hi: float, kind=float) -> Any:
     return value
 
 
+def _sharing(raw: dict) -> SharingConfig:
+    try:
+        return parse_sharing(raw.get("sharing"))
+    except ValueError as e:
+        raise UsageError(f"configuration sharing: {e}") from None
+
+
 def _quality(raw: dict) -> QualityConfig:
     severity = {str(k): str(v) for k, v in (_get(raw, "quality.severity") or {}).items()}
     bad = {k: v for k, v in severity.items() if v not in ("critical", "warning")}
@@ -230,6 +240,7 @@ def _validate(env: str, raw: dict) -> Config:
             hmac_key_env=str(_get(raw, "privacy.hmac_key_env")),
             hmac_key_file=_get(raw, "privacy.hmac_key_file"),
             min_key_chars=_num(raw, "privacy.min_key_chars", 16, 4096, int),
+            erasure_window_hours=_num(raw, "privacy.erasure_window_hours", 0, 24 * 3650, int),
         ),
         rules=rules,
         listing_risk=ListingRiskConfig(
@@ -238,5 +249,6 @@ def _validate(env: str, raw: dict) -> Config:
         ),
         kpi_days=_num(raw, "reports.kpi_days", 1, 3650, int),
         quality=_quality(raw),
+        sharing=_sharing(raw),
         raw=raw,
     )

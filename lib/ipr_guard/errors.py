@@ -23,3 +23,9 @@ class GateError(IprGuardError):
     """A data-quality gate failed; nothing was published."""
 
     exit_code = 4
+
+
+class AccessDenied(IprGuardError):
+    """An affiliate asked for a table or column outside its grant (the attempt is logged)."""
+
+    exit_code = 5

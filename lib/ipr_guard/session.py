@@ -8,7 +8,7 @@ import sys
 from pyspark.logger import PySparkLogger
 from pyspark.sql import SparkSession
 
-from ipr_guard.config import SparkConfig
+from ipr_guard.config import SparkConfig, default_conf_dir
 from ipr_guard.jars import delta_jars
 
 
@@ -28,6 +28,10 @@ def build_spark_session(cfg: SparkConfig, extra_options: dict[str, str] | None =
         # Python workers must run this interpreter (the venv with ipr_guard), not whatever python3 is on PATH.
         # (The conf key spark.pyspark.python is not honoured for local workers here; the variable is.)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    log4j = default_conf_dir() / "log4j2.properties"
+    if master.startswith("local") and log4j.is_file() and "spark.driver.extraJavaOptions" not in options:
+        # Only errors from the JVM: its start-up warnings would bury the run's own progress and errors.
+        options["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j.resolve()}"
     if cfg.delta_jars == "auto":
         jars = ",".join(str(p) for p in delta_jars())
         options["spark.jars"] = ",".join(x for x in (options.get("spark.jars"), jars) if x)

@@ -22,7 +22,7 @@ from ipr_guard.errors import GateError, UsageError
 from ipr_guard.io import delta
 from ipr_guard.io.files import RunLock, ensure_writable
 from ipr_guard.pii import load_hmac_key, pseudonymiser
-from ipr_guard.pipelines import ingest, publish, quality_gate
+from ipr_guard.pipelines import ingest, privacy_step, publish, quality_gate
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class RunResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     lakehouse: str = ""
     data_docs: str | None = None
+    erasures: int = 0
+    vacuumed: int = 0
     quality: str = ""
 
     def summary(self) -> str:
@@ -57,6 +59,8 @@ class RunResult:
                              f"{c['duplicates']:>11}")
         for name, n in self.outputs.items():
             lines.append(f"  published {name}: {n} rows for {self.run_date}")
+        if self.erasures or self.vacuumed:
+            lines.append(f"  privacy: {self.erasures} erasure requests applied, {self.vacuumed} tables vacuumed")
         if self.quality:
             lines.append(f"  {self.quality}")
         if self.data_docs:
@@ -119,6 +123,7 @@ def run(spark: SparkSession, cfg: Config, run_date: dt.date, force: bool = False
 def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: RunResult, key: bytes,
                 force: bool, override_reason: str | None) -> RunResult:
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    privacy_step.set_retention_defaults(spark, cfg)
 
     with stage(result, "discover"):
         pending = ingest.pending_days(spark, cfg, run_date)
@@ -163,6 +168,8 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             quality_gate.enforce(reports[0])
         with stage(result, "silver"):
             changed = {name: ingest.write_layers(spark, cfg, b, result.run_id) for name, b in batches.items()}
+        with stage(result, "privacy"):
+            result.erasures = privacy_step.apply_requests(spark, cfg, run_date, result.run_id)
         with stage(result, "gold"):
             outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches)
         with stage(result, "validate gold"):
@@ -182,6 +189,8 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
                 [(result.run_id, run_date, "published", started, finished, override_reason,
                   json.dumps(result.accounting, sort_keys=True), json.dumps(versions, sort_keys=True))],
                 RUNS_SCHEMA), delta.table_path(cfg.lakehouse, "meta", "runs"))
+        with stage(result, "vacuum"):
+            result.vacuumed = len(privacy_step.vacuum_if_due(spark, cfg, run_date, result.run_id))
     finally:
         for b in batches.values():
             b.parsed.unpersist()
