@@ -15,13 +15,14 @@ BASE_RATE, BURST_RATE, BURST_DAYS = 1.0, 2.0, 10.0
 # Per kind: share of branded listings, share whose brand the catalogue misses (counterfeiters who evade
 # the matching), and the price band as a share of the genuine price.
 OFFER = {
-    "honest": (0.40, 0.00, (0.90, 1.15)),
+    "honest": (0.50, 0.00, (0.90, 1.15)),
     "authorized_reseller": (0.80, 0.00, (0.70, 0.95)),
     "grey_importer": (0.85, 0.00, (0.80, 1.10)),
     "loud": (0.80, 0.08, (0.05, 0.25)),
     "quiet": (0.80, 0.08, (0.55, 0.90)),
 }
 MEAN_LIFETIME_DAYS = 25.0
+GENUINE_SPREAD = 0.12   # how far one product's genuine price strays from its brand's reference price
 
 
 def build_listings(rng: np.random.Generator, stores: pd.DataFrame, brands: pd.DataFrame,
@@ -35,46 +36,49 @@ def build_listings(rng: np.random.Generator, stores: pd.DataFrame, brands: pd.Da
     """
     store, created = _creation_times(rng, stores, period)
     m = len(store)
-    offer = stores.kind.to_numpy()[store]
-    offer = np.where(stores.counterfeiter.to_numpy()[store], stores["style"].to_numpy()[store], offer)
-    branded_p, evasive_p, lo, hi = (np.array([f(OFFER[o]) for o in offer]) for f in (
-        lambda x: x[0], lambda x: x[1], lambda x: x[2][0], lambda x: x[2][1]))
+    store_offer = np.where(stores.counterfeiter, stores["style"], stores.kind)
+    offer = store_offer[store]
+    terms = np.array([(b, e, lo, hi) for b, e, (lo, hi) in OFFER.values()])
+    branded_p, evasive_p, lo, hi = terms[pd.Categorical(store_offer, categories=list(OFFER)).codes[store]].T
     u = rng.random(m)
     branded = u < branded_p
     evasive = (u >= branded_p) & (u < branded_p + evasive_p)
     brand = np.where(branded | evasive, _pick_brand(rng, stores, store, len(brands)), -1)
     counterfeit = stores.counterfeiter.to_numpy()[store] & (brand >= 0)
 
-    category = np.where(brand >= 0, brands.category.to_numpy()[np.maximum(brand, 0)],
-                        rng.choice(np.array(CATEGORIES), size=m,
-                                   p=_normalised([UNBRANDED_CATEGORY_WEIGHT[c] for c in CATEGORIES])))
-    genuine = brands.reference_price.to_numpy()[np.maximum(brand, 0)] / 100 * rng.lognormal(0, 0.2, m)
-    unbranded = np.array([UNBRANDED_PRICE[c] for c in category]) * rng.lognormal(0, 0.5, m)
+    some_brand = np.maximum(brand, 0)
+    brand_category = pd.Categorical(brands.category, categories=CATEGORIES).codes
+    unbranded_weights = _normalised([UNBRANDED_CATEGORY_WEIGHT[c] for c in CATEGORIES])
+    category = np.where(brand >= 0, brand_category[some_brand],
+                        rng.choice(len(CATEGORIES), size=m, p=unbranded_weights))
+    genuine = brands.reference_price.to_numpy()[some_brand] / 100 * rng.lognormal(0, GENUINE_SPREAD, m)
+    unbranded = np.array([UNBRANDED_PRICE[c] for c in CATEGORIES])[category] * rng.lognormal(0, 0.5, m)
     price = np.where(brand >= 0, genuine * (lo + rng.random(m) * (hi - lo)), unbranded)
     kind = stores.kind.to_numpy()[store]
     abroad = np.array([c for c, _ in ABROAD])[rng.choice(len(ABROAD), size=m, p=_normalised([w for _, w in ABROAD]))]
     ships_from = np.where(kind == "grey_importer", abroad,
                           np.where(rng.random(m) < np.where(counterfeit, 0.10, 0.03), "HK", "CN"))
     life = rng.exponential(MEAN_LIFETIME_DAYS * DAY, m).astype(np.int64) + 3600
+    stock = np.ceil(rng.lognormal(3.0, 1.0, m) * np.where(counterfeit, 3, 1))
     listings = pd.DataFrame({
         "listing_id": 100_000_001 + np.arange(m),
         "store": store,
         "merchant_id": stores.merchant_id.to_numpy()[store],
         "brand": brand,
-        "feed_brand": np.where(evasive, -1, np.where(brand >= 0, brands.brand_id.to_numpy()[np.maximum(brand, 0)], -1)),
+        "feed_brand": np.where(evasive | (brand < 0), -1, brands.brand_id.to_numpy()[some_brand]),
         "counterfeit": counterfeit,
         "evasive": evasive,
-        "category": category,
+        "category": pd.Categorical.from_codes(category, categories=CATEGORIES),
         "price": _shop_price(rng, price),
-        "quantity": np.clip(np.ceil(rng.lognormal(3.0, 1.0, m) * np.where(counterfeit, 3, 1)), 1, 9999).astype(np.int64),
+        "quantity": np.clip(stock, 1, 9999).astype(np.int64),
         "image_hash": rng.integers(0, np.iinfo(np.uint64).max, size=m, dtype=np.uint64, endpoint=True),
-        "ships_from": ships_from,
+        "ships_from": pd.Categorical(ships_from),
         "created_at": created,
         "natural_end": created + life,
         "natural_status": np.where(rng.random(m) < 0.5, "sold_out", "removed"),
     })
     listings["title"] = pd.Series(_titles(rng, listings, offer, brands), dtype=pd.ArrowDtype(pa.string()))
-    listings["description"] = pd.Series(_descriptions(rng, offer, kind), dtype=pd.ArrowDtype(pa.string()))
+    listings["description"] = _descriptions(rng, offer, kind)
     return listings
 
 
@@ -86,17 +90,17 @@ def _normalised(weights) -> np.ndarray:
 def _creation_times(rng: np.random.Generator, stores: pd.DataFrame, period: Period) -> tuple[np.ndarray, np.ndarray]:
     """Which store creates each listing and when, sorted by time; nothing while a store is shut."""
     opened = np.maximum(stores.registered_at.to_numpy(), period.t0)
-    open_day = period.day_of(opened)
     days = np.arange(period.days)
-    age = days[None, :] - open_day[:, None]
-    rate = stores.listing_rate.to_numpy()[:, None] * (BASE_RATE + BURST_RATE * np.exp(-np.maximum(age, 0) / BURST_DAYS))
-    counts = rng.poisson(np.where(age >= 0, rate, 0.0))
+    age = days[None, :] - period.day_of(opened)[:, None]
+    burst = BASE_RATE + BURST_RATE * np.exp(-np.maximum(age, 0) / BURST_DAYS)
+    counts = rng.poisson(np.where(age >= 0, stores.listing_rate.to_numpy()[:, None] * burst, 0.0))
     store = np.repeat(np.repeat(np.arange(len(stores)), period.days), counts.ravel())
     day = np.repeat(np.tile(days, len(stores)), counts.ravel())
     created = times_in_days(rng, period.t0, day)
     closed = stores.closed_at.to_numpy()[store]
     pause_from, pause_to = stores.pause_from.to_numpy()[store], stores.pause_to.to_numpy()[store]
-    keep = (created >= opened[store]) & ((closed < 0) | (created < closed)) & ~((created >= pause_from) & (created < pause_to))
+    paused = (created >= pause_from) & (created < pause_to)
+    keep = (created >= opened[store]) & ((closed < 0) | (created < closed)) & ~paused
     order = np.lexsort((store[keep], created[keep]))
     return store[keep][order], created[keep][order]
 
@@ -104,7 +108,8 @@ def _creation_times(rng: np.random.Generator, stores: pd.DataFrame, period: Peri
 def _pick_brand(rng: np.random.Generator, stores: pd.DataFrame, store: np.ndarray, n_brands: int) -> np.ndarray:
     """Mostly one of the store's focus brands; resellers only sell brands they are authorized for."""
     authorized = stores.authorized_brands.to_numpy()[store]
-    slot = np.where(authorized > 0, rng.integers(0, 3, len(store)) % np.maximum(authorized, 1), rng.integers(0, 3, len(store)))
+    slot = rng.integers(0, 3, len(store))
+    slot = np.where(authorized > 0, slot % np.maximum(authorized, 1), slot)
     focus = stores[["focus_0", "focus_1", "focus_2"]].to_numpy()[store, slot]
     other = rng.integers(0, n_brands, len(store))
     return np.where((authorized > 0) | (rng.random(len(store)) < 0.8), focus, other)
@@ -132,29 +137,31 @@ def _titles(rng: np.random.Generator, listings: pd.DataFrame, offer: np.ndarray,
     copycat = [f"{ts[1] if len(ts) > 1 else ts[0]}同款" for ts in tokens]
     evasive_word = pc.if_else(pa.array(rng.random(m) < 0.5), _take(copycat, brand),
                               _take(EVASIVE_TOKENS, rng.integers(0, len(EVASIVE_TOKENS), m)))
-    none = pa.scalar("", pa.string())
+    none = pa.scalar(None, pa.string())  # an absent word, skipped when the title is joined
     brand_word = pc.if_else(pa.array(listings.evasive.to_numpy()), evasive_word,
                             pc.if_else(pa.array(listings.brand.to_numpy() >= 0), brand_word, none))
     nouns = [p for c in CATEGORIES for p in PRODUCTS[c]]
-    cat_start = dict(zip(CATEGORIES, np.cumsum([0] + [len(PRODUCTS[c]) for c in CATEGORIES])[:-1]))
-    cat = listings.category.to_numpy()
-    noun_idx = np.array([cat_start[c] for c in cat]) + (rng.random(m) * np.array([len(PRODUCTS[c]) for c in cat])).astype(int)
+    per_category = np.array([len(PRODUCTS[c]) for c in CATEGORIES])
+    cat = listings.category.cat.codes.to_numpy()
+    noun_idx = (np.cumsum(per_category) - per_category)[cat] + (rng.random(m) * per_category[cat]).astype(int)
     mods = [pc.if_else(pa.array(rng.random(m) < p), _take(MODIFIERS, rng.integers(0, len(MODIFIERS), m)), none)
             for p in (0.8, 0.4)]
     loud_fake = listings.counterfeit.to_numpy() & (offer == "loud") & (rng.random(m) < 0.85)
     keyword = pc.if_else(pa.array(loud_fake), _take(FAKE_KEYWORDS, rng.integers(0, len(FAKE_KEYWORDS), m)), none)
-    title = pc.binary_join_element_wise(brand_word, mods[0], _take(nouns, noun_idx), mods[1], keyword, " ")
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(title, r"\s+", " "))
+    return pc.binary_join_element_wise(brand_word, mods[0], _take(nouns, noun_idx), mods[1], keyword, " ",
+                                       null_handling="skip")
 
 
-def _descriptions(rng: np.random.Generator, offer: np.ndarray, kind: np.ndarray) -> pa.Array:
-    style = np.where(kind == "authorized_reseller", "reseller",
-                     np.where(kind == "grey_importer", "grey", np.where(np.isin(offer, ["loud", "quiet"]), offer, "plain")))
+def _descriptions(rng: np.random.Generator, offer: np.ndarray, kind: np.ndarray) -> pd.Categorical:
+    """Stock descriptions by kind of seller; a few listings have none."""
+    style = np.select([kind == "authorized_reseller", kind == "grey_importer", np.isin(offer, ["loud", "quiet"])],
+                      ["reseller", "grey", offer], "plain")
     style = np.where((style == "reseller") & (rng.random(len(style)) < 0.3), "plain", style)
     classes = list(DESCRIPTIONS)
     flat = [d for c in classes for d in DESCRIPTIONS[c]]
-    start = dict(zip(classes, np.cumsum([0] + [len(DESCRIPTIONS[c]) for c in classes])[:-1]))
-    size = dict((c, len(DESCRIPTIONS[c])) for c in classes)
-    index = np.array([start[s] for s in style]) + (rng.random(len(style)) * np.array([size[s] for s in style])).astype(int)
-    text = _take(flat, index)
-    return pc.if_else(pa.array(rng.random(len(style)) < 0.05), pa.scalar(None, pa.string()), text)
+    size = np.array([len(DESCRIPTIONS[c]) for c in classes])
+    code = pd.Categorical(style, categories=classes).codes
+    index = (np.cumsum(size) - size)[code] + (rng.random(len(style)) * size[code]).astype(int)
+    texts = list(dict.fromkeys(flat))  # the same text may serve several kinds of seller
+    text_code = np.array([texts.index(d) for d in flat])[index]
+    return pd.Categorical.from_codes(np.where(rng.random(len(style)) < 0.05, -1, text_code), categories=texts)

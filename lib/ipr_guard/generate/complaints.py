@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ipr_guard.generate.clock import DAY, Period
-from ipr_guard.generate.notices import decide, pick_agents
+from ipr_guard.generate.notices import CLASS_NAMES, decide, pick_agents
+from ipr_guard.generate.orders import CANCELLED, REFUNDED
 from ipr_guard.generate.people import account_numbers
 
 # Per listing class: chance that an order leads to a consumer complaint.
@@ -23,23 +24,24 @@ PLATFORM_STAFF_BASE = 898_000_000
 CF_CLASSES = ("loud", "evasive", "quiet")
 
 
-def consumer_complaints(rng: np.random.Generator, orders: pd.DataFrame, listings: pd.DataFrame,
+def consumer_complaints(rng: np.random.Generator, orders: dict, listings: pd.DataFrame,
                         period: Period) -> pd.DataFrame:
     """Complaints of buyers about what they received, 1-12 days after ordering."""
-    cls = orders.listing_class.to_numpy()
-    p = pd.Series(cls).map(CONSUMER_P).to_numpy() * np.where(orders.status.to_numpy() == "refunded", 3.0, 1.0)
-    pick = np.flatnonzero((rng.random(len(orders)) < p) & (orders.status.to_numpy() != "cancelled"))
-    submitted = orders.created_at.to_numpy()[pick] + rng.integers(DAY, 12 * DAY, len(pick))
+    cls = np.array(CLASS_NAMES, dtype=object)[orders["class_code"]]
+    refunded = orders["status"] == REFUNDED
+    p = np.array([CONSUMER_P[c] for c in CLASS_NAMES])[orders["class_code"]] * np.where(refunded, 3.0, 1.0)
+    pick = np.flatnonzero((rng.random(len(cls)) < p) & (orders["status"] != CANCELLED))
+    submitted = orders["created_at"][pick] + rng.integers(DAY, 12 * DAY, len(pick))
     pick, submitted = pick[submitted < period.t_end], submitted[submitted < period.t_end]
     fake = np.isin(cls[pick], CF_CLASSES)
     outcome, processed = decide(rng, submitted, np.where(fake, 0.70, 0.25), np.where(fake, 0.20, 0.65))
     u = rng.random(len(pick))
     ctype = np.where(fake, np.where(u < 0.7, "counterfeit", np.where(u < 0.9, "misrepresentation", "other")),
                      np.where(u < 0.2, "counterfeit", np.where(u < 0.6, "misrepresentation", "other")))
-    listing = orders.listing.to_numpy()[pick]
-    return pd.DataFrame({"store": orders.store.to_numpy()[pick], "listing": listing,
+    listing = orders["listing"][pick]
+    return pd.DataFrame({"store": orders["store"][pick], "listing": listing,
                          "brand": listings.brand.to_numpy()[listing], "source": "consumer", "complaint_type": ctype,
-                         "reporter": account_numbers(orders.buyer.to_numpy()[pick], salt=1),
+                         "reporter": account_numbers(orders["buyer"][pick], salt=1),
                          "submitted_at": submitted, "processed_at": processed, "outcome": outcome})
 
 

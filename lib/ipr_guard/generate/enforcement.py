@@ -75,7 +75,7 @@ def plan_enforcement(rng: np.random.Generator, kind: np.ndarray, registered_at: 
             close(int(store), at, _cf_reason(rng), reversed_at)
 
     n_cf_closed = int((closure_at >= 0).sum())
-    n_wrong = round(WRONGFUL_PER_CF_CLOSURE * n_cf_closed) or (1 if n_cf_closed >= 3 else 0)
+    n_wrong = max(round(WRONGFUL_PER_CF_CLOSURE * n_cf_closed), int(n_cf_closed > 0))  # small worlds get one too
     pool = np.flatnonzero(np.isin(kind, (HONEST, GREY)) & (registered_at < t0))
     for store in rng.choice(pool, size=min(n_wrong, len(pool)), replace=False):
         at = _uniform(rng, t0 + 0.05 * span, t0 + 0.8 * span)
@@ -88,6 +88,7 @@ def plan_enforcement(rng: np.random.Generator, kind: np.ndarray, registered_at: 
 
     _warnings_and_suspensions(rng, kind, registered_at, closure_at, actions, period)
     frame = pd.DataFrame(actions, columns=["store", "action", "reason", "decided_at", "reversed_at", "lifted_at"])
+    frame = frame.astype({"store": np.int64, "decided_at": np.int64, "reversed_at": np.int64, "lifted_at": np.int64})
     return frame.sort_values(["decided_at", "store"], kind="stable", ignore_index=True), predecessor
 
 
@@ -147,13 +148,14 @@ def store_timelines(actions: pd.DataFrame, n: int, period: Period) -> pd.DataFra
         else:
             end = row.lifted_at if row.lifted_at >= 0 else out.at[row.store, "purge_at"]
             end = end if end >= 0 else period.t_end
-        start = row.decided_at if out.at[row.store, "pause_from"] < 0 else min(row.decided_at, out.at[row.store, "pause_from"])
+        before = out.at[row.store, "pause_from"]
+        start = row.decided_at if before < 0 else min(row.decided_at, before)
         out.loc[row.store, ["pause_from", "pause_to"]] = [start, max(end, out.at[row.store, "pause_to"])]
     return out
 
 
 def status_changes(actions: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """The store status each decision leads to, a moment after it (store, at, status)."""
+    """The store status each decision leads to, a moment after it (store, changed_at, status)."""
     rows = []
     for a in actions.itertuples():
         lag = int(rng.integers(1, 300))
@@ -165,4 +167,5 @@ def status_changes(actions: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
             rows.append((a.store, a.decided_at + lag, "closed"))
             if a.reversed_at >= 0:
                 rows.append((a.store, a.reversed_at + lag, "active"))
-    return pd.DataFrame(rows, columns=["store", "at", "status"]).astype({"store": np.int64, "at": np.int64})
+    frame = pd.DataFrame(rows, columns=["store", "changed_at", "status"])
+    return frame.astype({"store": np.int64, "changed_at": np.int64})

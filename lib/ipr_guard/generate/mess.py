@@ -17,7 +17,7 @@ DUPLICATE_SHARE = 0.002     # exact copies of a good line, in the same file or o
 EXTRA_FIELD_SHARE = 0.005   # good rows with unknown extra fields
 TRUNCATED_FILES = 3         # files whose last line is cut mid-way (no trailing newline)
 BAD_KINDS = ("not_json", "missing_required", "wrong_type", "out_of_domain")
-GARBAGE = ("<html><body>502 Bad Gateway</body></html>", "\x00\x00\x00", "null", "[]", "42")
+GARBAGE = ("<html><body>502 Bad Gateway</body></html>", "-- export interrupted --", "null", "[]", "42")
 
 
 def _dumps(obj) -> str:

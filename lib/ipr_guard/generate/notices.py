@@ -26,6 +26,7 @@ CLASSES = {
     "honest":   (0.003, 3 * DAY, 0.003, (0.04, 0.90), 0.01),
     "none":     (0.0, DAY, 0.0, (0.0, 0.0), 0.0),
 }
+CLASS_NAMES = tuple(CLASSES)
 NOTICE_TYPES = {"cf": (("counterfeit", "trademark", "copyright"), (0.80, 0.15, 0.05)),
                 "grey": (("trademark", "counterfeit"), (0.70, 0.30)),
                 "other": (("counterfeit", "trademark", "patent", "copyright"), (0.50, 0.40, 0.05, 0.05))}
@@ -37,7 +38,7 @@ REUSED_IMAGE_SHARE = 0.6
 
 @dataclass(frozen=True)
 class ListingEnforcement:
-    listings: pd.DataFrame   # + end_at (NEVER while live at the end), end_status, listing_class
+    listings: pd.DataFrame   # + end_at (NEVER while live at the end), end_status, listing_class, class_code
     notices: pd.DataFrame    # store, listing, brand, source, complaint_type, reporter, submitted_at, processed_at,
     #                          outcome; its index labels stay stable so takedowns can point at a notice
     takedowns: pd.DataFrame  # listing, store, origin, notice (index label in notices or -1), reason, taken_down_at
@@ -83,9 +84,10 @@ def enforce_listings(rng: np.random.Generator, listings: pd.DataFrame, stores: p
     end0 = np.minimum(listings.natural_end.to_numpy(), np.where(purged, purge, NEVER))
     cls = listing_classes(listings, stores)
     pro_p, pro_delay, notice_rate, odds, test_p = (np.array([CLASSES[c][i] for c in CLASSES]) for i in range(5))
-    cls_i = pd.Categorical(cls, categories=list(CLASSES)).codes
+    cls_i = pd.Categorical(cls, categories=CLASS_NAMES).codes
 
-    proactive = np.where(rng.random(m) < pro_p[cls_i], created + rng.exponential(pro_delay[cls_i]).astype(np.int64) + MINUTE, NEVER)
+    spotted = created + rng.exponential(pro_delay[cls_i]).astype(np.int64) + MINUTE
+    proactive = np.where(rng.random(m) < pro_p[cls_i], spotted, NEVER)
     window = np.minimum(end0, period.t_end) - created
     notices = _notices(rng, listings, cls, cls_i, notice_rate, odds, window, brands)
     upheld = notices[notices.outcome == "upheld"]
@@ -104,10 +106,10 @@ def enforce_listings(rng: np.random.Generator, listings: pd.DataFrame, stores: p
     notices = notices[notices.submitted_at < taken[notices.listing.to_numpy()]]
 
     down = np.flatnonzero(taken < NEVER)
+    judged_fake = listings.counterfeit.to_numpy()[down] | (by_test[down] == taken[down])  # a test buy's verdict
     reason = np.where(origin[down] == "notice",
                       notices.complaint_type.reindex(notice_row[down]).map(TAKEDOWN_REASON).to_numpy(),
-                      np.where(listings.counterfeit.to_numpy()[down], "counterfeit",
-                               np.where(rng.random(len(down)) < 0.5, "trademark", "other")))
+                      np.where(judged_fake, "counterfeit", np.where(rng.random(len(down)) < 0.5, "trademark", "other")))
     takedowns = pd.DataFrame({"listing": down, "store": store[down], "origin": origin[down],
                               "notice": np.where(origin[down] == "notice", notice_row[down], -1),
                               "reason": reason, "taken_down_at": taken[down]})
@@ -115,7 +117,7 @@ def enforce_listings(rng: np.random.Generator, listings: pd.DataFrame, stores: p
     end_status = np.where((taken < NEVER) | ((end == end0) & purged & (purge <= end0)), "removed",
                           listings.natural_status.to_numpy())
     out = listings.assign(end_at=np.where(end < period.t_end, end, NEVER), end_status=end_status,
-                          listing_class=cls)
+                          listing_class=cls, class_code=cls_i)
     out["image_hash"] = _reuse_images(rng, out, takedowns)
     return ListingEnforcement(out, notices, takedowns.sort_values("taken_down_at", kind="stable", ignore_index=True),
                               test_buys)
@@ -127,7 +129,8 @@ def _notices(rng, listings, cls, cls_i, notice_rate, odds, window, brands) -> pd
     submitted = listings.created_at.to_numpy()[listing] + (rng.random(len(listing)) * window[listing]).astype(np.int64)
     c = cls_i[listing]
     outcome, processed = decide(rng, submitted, np.array([o[0] for o in odds])[c], np.array([o[1] for o in odds])[c])
-    group = np.select([np.isin(cls[listing], ["loud", "evasive", "quiet"]), cls[listing] == "grey"], ["cf", "grey"], "other")
+    group = np.select([np.isin(cls[listing], ["loud", "evasive", "quiet"]), cls[listing] == "grey"], ["cf", "grey"],
+                      "other")
     ctype = np.empty(len(listing), dtype=object)
     for g, (types, p) in NOTICE_TYPES.items():
         rows = group == g
@@ -144,7 +147,8 @@ def _test_buys(rng, listings, cls, cls_i, test_p, live_until, period: Period) ->
     """Anonymous purchases of branded listings; a counterfeit verdict gets the listing taken down."""
     created = listings.created_at.to_numpy()
     until = np.minimum(live_until, period.t_end)
-    pick = np.flatnonzero((listings.feed_brand.to_numpy() >= 0) & (rng.random(len(listings)) < test_p[cls_i]) & (until > created))
+    chosen = rng.random(len(listings)) < test_p[cls_i]
+    pick = np.flatnonzero((listings.feed_brand.to_numpy() >= 0) & chosen & (until > created))
     purchased = created[pick] + (rng.random(len(pick)) * (until[pick] - created[pick])).astype(np.int64)
     verdict_at = purchased + rng.integers(3 * DAY, 14 * DAY, len(pick))
     fake = listings.counterfeit.to_numpy()[pick]
@@ -154,8 +158,9 @@ def _test_buys(rng, listings, cls, cls_i, test_p, live_until, period: Period) ->
     by_test = np.full(len(listings), NEVER)
     hit = verdict == "counterfeit"
     by_test[pick[hit]] = verdict_at[hit] + rng.integers(HOUR, DAY, hit.sum())
-    frame = pd.DataFrame({"listing": pick, "store": listings.store.to_numpy()[pick], "brand": listings.brand.to_numpy()[pick],
-                          "purchased_at": purchased, "verdict": verdict, "verdict_at": verdict_at})
+    frame = pd.DataFrame({"listing": pick, "store": listings.store.to_numpy()[pick],
+                          "brand": listings.brand.to_numpy()[pick], "purchased_at": purchased, "verdict": verdict,
+                          "verdict_at": verdict_at})
     # A verdict still awaited at the end of the period has not been delivered.
     return frame[frame.verdict_at < period.t_end].reset_index(drop=True), by_test
 
@@ -166,7 +171,8 @@ def _reuse_images(rng: np.random.Generator, listings: pd.DataFrame, takedowns: p
     sources = takedowns[(takedowns.reason == "counterfeit")
                         & np.isin(listings.listing_class.to_numpy()[takedowns.listing], ["loud", "evasive"])]
     sources = sources.sort_values("taken_down_at", kind="stable")
-    quiet = np.flatnonzero((listings.listing_class.to_numpy() == "quiet") & (rng.random(len(listings)) < REUSED_IMAGE_SHARE))
+    reusing = rng.random(len(listings)) < REUSED_IMAGE_SHARE
+    quiet = np.flatnonzero((listings.listing_class.to_numpy() == "quiet") & reusing)
     created = listings.created_at.to_numpy()
     brand = listings.brand.to_numpy()
     src_brand = brand[sources.listing.to_numpy()]

@@ -2,7 +2,8 @@
 
 A listing sells most in its first days and then at a low steady rate until it ends; cheap fakes sell
 more. Volume is drawn per listing and the instants spread over its live window, so millions of orders
-cost a few vectorised passes.
+cost a few vectorised passes. Orders are kept as a dict of numpy columns: pandas frames of this size
+would spend more time copying blocks than the simulation takes.
 """
 from __future__ import annotations
 
@@ -10,20 +11,24 @@ import numpy as np
 import pandas as pd
 
 from ipr_guard.generate.clock import DAY, HOUR, HOUR_KEEP_MEAN, MINUTE, Period, busy_hour_keep
+from ipr_guard.generate.encode import concat, labels, take
+from ipr_guard.generate.notices import CLASS_NAMES
 from ipr_guard.generate.people import account_numbers
 
 FRESH_RATE, FRESH_DAYS, STEADY_RATE = 0.7, 5.0, 0.06   # orders per listing-day, before store multipliers
 REFUND_P = {"loud": 0.12, "evasive": 0.10, "quiet": 0.06, "grey": 0.04, "reseller": 0.02, "honest": 0.02, "none": 0.025}
 CANCEL_P = 0.03
 QUANTITY_P = (0.82, 0.11, 0.04, 0.02, 0.01)
+STATUS = ("paid", "refunded", "cancelled")
+PAID, REFUNDED, CANCELLED = range(3)
 
 
-def build_orders(rng: np.random.Generator, listings: pd.DataFrame, stores: pd.DataFrame, period: Period) -> pd.DataFrame:
+def build_orders(rng: np.random.Generator, listings: pd.DataFrame, stores: pd.DataFrame, period: Period) -> dict:
     """Every order placed during the period, sorted by creation.
 
-    Columns: order_id, listing, store, merchant_id, buyer (account index), buyer_id (number),
-    quantity, amount (cents), created_at, status (final), changed_at (when it became cancelled or
-    refunded; -1 while paid).
+    Returns numpy columns: order_id, listing, store, listing_id, merchant_id, buyer (account index),
+    buyer_id (number), quantity, amount (cents), created_at, status (final, a code into `STATUS`),
+    changed_at (when it became cancelled or refunded; -1 while paid), class_code (the listing's class).
     """
     created0 = listings.created_at.to_numpy()
     until = np.minimum(listings.end_at.to_numpy(), period.t_end)
@@ -42,37 +47,40 @@ def build_orders(rng: np.random.Generator, listings: pd.DataFrame, stores: pd.Da
     store = listings.store.to_numpy()[listing]
     pause_from, pause_to = stores.pause_from.to_numpy()[store], stores.pause_to.to_numpy()[store]
     keep = busy_hour_keep(rng, created) & (created < until[listing]) & ~((created >= pause_from) & (created < pause_to))
-    order = np.lexsort((listing[keep], created[keep]))
-    listing, created, store = listing[keep][order], created[keep][order], store[keep][order]
+    listing, created, store = listing[keep], created[keep], store[keep]
+    order = np.argsort(created, kind="stable")  # ties keep listing order, so the result is reproducible
+    listing, created, store = listing[order], created[order], store[order]
     n = len(listing)
 
-    buyers = max(500, n // 3)
-    buyer = (buyers * rng.random(n) ** 1.6).astype(np.int64)  # a few loyal buyers order often
-    quantity = rng.choice(np.arange(1, 6), size=n, p=QUANTITY_P)
-    cls = listings.listing_class.to_numpy()[listing]
-    refund_p = pd.Series(cls).map(REFUND_P).to_numpy()
+    buyer = (max(500, n // 3) * rng.random(n) ** 1.6).astype(np.int64)  # a few loyal buyers order often
+    quantity = (rng.random(n)[:, None] > np.cumsum(QUANTITY_P)[None, :-1]).sum(axis=1) + 1
+    class_code = listings.class_code.to_numpy()[listing]
+    refund_p = np.array([REFUND_P[c] for c in CLASS_NAMES])[class_code]
     u = rng.random(n)
-    status = np.where(u < CANCEL_P, "cancelled", np.where(u < CANCEL_P + refund_p, "refunded", "paid"))
-    changed_at = np.select([status == "cancelled", status == "refunded"],
-                           [created + rng.integers(MINUTE, 2 * HOUR, n), created + rng.integers(2 * DAY, 15 * DAY, n)], -1)
-    return pd.DataFrame({
+    status = np.where(u < CANCEL_P, CANCELLED, np.where(u < CANCEL_P + refund_p, REFUNDED, PAID)).astype(np.int8)
+    delay = np.where(status == CANCELLED, rng.integers(MINUTE, 2 * HOUR, n), rng.integers(2 * DAY, 15 * DAY, n))
+    return {
         "order_id": 1_000_000_001 + np.arange(n), "listing": listing, "store": store,
         "listing_id": listings.listing_id.to_numpy()[listing], "merchant_id": stores.merchant_id.to_numpy()[store],
         "buyer": buyer, "buyer_id": account_numbers(buyer), "quantity": quantity.astype(np.int64),
         "amount": listings.price.to_numpy()[listing] * quantity, "created_at": created,
-        "status": status, "changed_at": changed_at, "listing_class": cls,
-    })
+        "status": status, "changed_at": np.where(status == PAID, -1, created + delay), "class_code": class_code,
+    }
 
 
-def order_versions(orders: pd.DataFrame, period: Period) -> pd.DataFrame:
+def order_versions(orders: dict, period: Period) -> dict:
     """Orders rows as delivered: the state at the end of the creation day, then a later status change.
 
-    Columns: the contract fields plus `_at` (updated_at, the instant the version reflects).
+    Returns the contract's columns (status as text).
     """
-    created_day = period.day_of(orders.created_at.to_numpy())
-    changed = orders.changed_at.to_numpy()
-    same_day = (changed >= 0) & (period.day_of(changed) == created_day)
-    first = orders.assign(status=np.where(same_day, orders.status, "paid"),
-                          updated_at=np.where(same_day, changed, orders.created_at))
-    later = orders[(changed >= 0) & ~same_day & (changed < period.t_end)].assign(updated_at=lambda o: o.changed_at)
-    return pd.concat([first, later], ignore_index=True)
+    fields = ("order_id", "listing_id", "merchant_id", "buyer_id", "quantity", "amount", "created_at")
+    created, changed, status = orders["created_at"], orders["changed_at"], orders["status"]
+    same_day = (changed >= 0) & (period.day_of(changed) == period.day_of(created))
+    first = {k: orders[k] for k in fields}
+    first["status"] = np.where(same_day, status, PAID)
+    first["updated_at"] = np.where(same_day, changed, created)
+    later = take(orders, np.flatnonzero((changed >= 0) & ~same_day & (changed < period.t_end)))
+    later = {**{k: later[k] for k in fields}, "status": later["status"], "updated_at": later["changed_at"]}
+    rows = concat(first, later)
+    rows["status"] = labels(STATUS, rows["status"])
+    return rows
