@@ -11,7 +11,8 @@ from pyspark.testing import assertDataFrameEqual
 
 from ipr_guard.io import delta
 from ipr_guard.pii import pseudonym
-from ipr_guard.pipelines import nightly
+from ipr_guard.pii import pseudonymiser
+from ipr_guard.pipelines import ingest, nightly
 from ipr_guard.privacy.erasure import (apply_erasures, apply_retention_properties, erasure_subjects,
                                        retention_properties, vacuum_after_erasure)
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
@@ -49,18 +50,34 @@ def published(spark, cfg, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("privacy_requests")
     landing = root / "landing"
     build_landing(landing)
-    write_day(landing, "privacy_requests", "2026-10-02", _requests())
     # Bad records (quantity 0, verification level 9) that still hold the subjects' pseudonyms in raw_line.
     bad_order = order("O9", "2026-10-02T12:00:00+08:00", buyer="buyer-0002")
     write_day(landing, "orders", "2026-10-02", [{**bad_order, "quantity": 0}], name="part-00001.jsonl")
     bad_m3 = merchant("M3", phone="+86 13922222222", bank="6222999")
     write_day(landing, "merchants", "2026-10-01", [{**bad_m3, "verification_level": 9}], name="part-00001.jsonl")
+    lake_cfg = cfg.with_paths(str(landing), str(root / "lake"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IPR_GUARD_HMAC_KEY", TEST_KEY)
-        result = nightly.run(spark, cfg.with_paths(str(landing), str(root / "lake")), D2)
+        result = nightly.run(spark, lake_cfg, D2)
     assert result.status == "published"
     assert result.accounting["orders"]["quarantined"] == 1 and result.accounting["merchants"]["quarantined"] == 1
+    # The requests are taken into bronze/silver only (the nightly would apply them itself, which
+    # test_the_nightly_applies_erasures checks); the tests below apply them step by step.
+    write_day(landing, "privacy_requests", "2026-10-02", _requests())
+    days = [d for d in ingest.pending_days(spark, lake_cfg, D2) if d.table == "privacy_requests"]
+    batch = ingest.read_batch(spark, lake_cfg, TABLES["privacy_requests"], days, pseudonymiser(KEY))
+    ingest.write_layers(spark, lake_cfg, batch, "requests-only")
     return root / "lake"
+
+
+@pytest.mark.slow
+def test_the_nightly_applies_erasures(spark, cfg, published, lake, hmac_key):
+    result = nightly.run(spark, cfg.with_paths(str(published.parent / "landing"), str(lake)), D2)
+    assert result.status == "published" and result.erasures == 2
+    audit = delta.read(spark, delta.table_path(str(lake), "meta", "erasure_audit"))
+    assert sorted(r["request_id"] for r in audit.collect()) == ["PR1", "PR2"]
+    orders = {r["order_id"]: r["buyer_id"] for r in _t(spark, lake, "silver", "orders").collect()}
+    assert orders["O2"] is None and orders["O3"] == pseudonym(KEY, "buyer-0003")
 
 
 @pytest.fixture()
