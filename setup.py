@@ -23,7 +23,8 @@ setup(
         "PyYAML==6.0.4",
     ],
     extras_require={
-        "dev": ["pytest==9.2.0", "deltalake==1.6.6", "duckdb==2.0.1", "playwright==1.65.2"],
+        "dev": ["pytest==9.2.0", "deltalake==1.6.6", "duckdb==2.0.1", "playwright==1.65.2",
+                "pyahocorasick==2.3.1"],
     },
     entry_points={"console_scripts": ["ipr-guard=ipr_guard.cli:main"]},
 )

@@ -10,7 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-CHECK_OUTPUTS = Path(__file__).resolve().parents[2] / "shared" / "contract" / "check_outputs.py"
+
+
+def _find_checker() -> Path:
+    """../shared/contract/check_outputs.py beside the checkout (CI lays shared/ next to its clone)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "contract" / "check_outputs.py"
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("shared/contract/check_outputs.py not found beside the checkout")
+
+
+CHECK_OUTPUTS = _find_checker()
 WRAPPER = (
     "import os, runpy, sys\n"
     "sys.argv = sys.argv[1:]\n"

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
+import ahocorasick
 import pyarrow.parquet as pq
 
 from ipr_guard.schema import TABLES
@@ -41,11 +41,17 @@ def decoded_text(path: Path) -> str:
 
 
 def find_raw_values(root: Path, values: set[str]) -> list[tuple[str, str]]:
-    """(file, value) for every raw value found in any file under `root`."""
-    pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    """(file, value) for every file under `root` holding any of `values` (the first one found).
+
+    An Aho-Corasick automaton finds all of tens of thousands of values in one pass over each file.
+    """
+    automaton = ahocorasick.Automaton()
+    for v in values:
+        automaton.add_word(v, v)
+    automaton.make_automaton()
     hits = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        m = pattern.search(decoded_text(path))
-        if m:
-            hits.append((str(path), m.group(0)))
+        for _, value in automaton.iter(decoded_text(path)):
+            hits.append((str(path), value))
+            break
     return hits

@@ -11,7 +11,8 @@ from pyspark.sql import SparkSession
 from ipr_guard.errors import UsageError
 
 
-def _fs(spark: SparkSession, path: str):
+def hadoop_fs(spark: SparkSession, path: str):
+    """The Hadoop FileSystem serving `path` (local, s3a://, abfss://, ...) and the path as a Hadoop Path."""
     jvm = spark.sparkContext._jvm
     jpath = jvm.org.apache.hadoop.fs.Path(path)
     return jpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), jpath
@@ -19,7 +20,7 @@ def _fs(spark: SparkSession, path: str):
 
 def write_bytes(spark: SparkSession, path: str, data: bytes) -> None:
     """Writes a file whole: to a temporary name first, then renamed, so readers never see half of it."""
-    fs, target = _fs(spark, path)
+    fs, target = hadoop_fs(spark, path)
     jvm = spark.sparkContext._jvm
     tmp = jvm.org.apache.hadoop.fs.Path(f"{path}.{uuid.uuid4().hex}.tmp")
     fs.mkdirs(target.getParent())
@@ -37,7 +38,7 @@ def write_bytes(spark: SparkSession, path: str, data: bytes) -> None:
 def ensure_writable(spark: SparkSession, root: str) -> None:
     """Fails with one clear line when the lakehouse cannot be created or written."""
     try:
-        fs, p = _fs(spark, root)
+        fs, p = hadoop_fs(spark, root)
         fs.mkdirs(p)
         probe = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/.write-probe-{uuid.uuid4().hex}")
         fs.create(probe, True).close()
@@ -56,7 +57,7 @@ class RunLock:
 
     def __init__(self, spark: SparkSession, root: str, run_id: str):
         self.spark, self.run_id = spark, run_id
-        self.fs, self.path = _fs(spark, f"{root.rstrip('/')}/_lock")
+        self.fs, self.path = hadoop_fs(spark, f"{root.rstrip('/')}/_lock")
 
     def _holder(self) -> dict:
         try:

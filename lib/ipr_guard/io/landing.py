@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ipr_guard.errors import InputError, UsageError
+from ipr_guard.io.files import hadoop_fs
 from ipr_guard.schema import TABLES
 
 DAY_DIR = re.compile(r"^ingest_date=(\d{4}-\d{2}-\d{2})$")
@@ -49,12 +50,6 @@ class DeliveryDay:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _fs(spark: SparkSession, path: str):
-    jvm = spark.sparkContext._jvm
-    jpath = jvm.org.apache.hadoop.fs.Path(path)
-    return jpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), jpath
-
-
 def _visible(name: str) -> bool:
     return not name.startswith((".", "_"))
 
@@ -67,7 +62,7 @@ def list_deliveries(spark: SparkSession, landing: str) -> list[DeliveryDay]:
         InputError: it holds no table folder, a folder that is not a contract table, or a day folder
             not named ingest_date=YYYY-MM-DD.
     """
-    fs, root = _fs(spark, landing)
+    fs, root = hadoop_fs(spark, landing)
     if not fs.exists(root) or not fs.getFileStatus(root).isDirectory():
         raise UsageError(f"landing folder {landing} does not exist")
     tables = [s for s in fs.listStatus(root) if s.isDirectory() and _visible(s.getPath().getName())]
