@@ -117,3 +117,26 @@ def test_a_failing_critical_expectation(spark, copy, hmac_key, tmp_path):
     results = delta.read(spark, delta.table_path(cfg.lakehouse, "meta", "quality_results"))
     assert results.where("table = 'silver.orders' AND NOT success").count() == 1
     assert (root / "lake" / "reports" / "2026-10-04" / "data_docs" / "index.html").exists()
+
+
+def test_referential_integrity_is_recorded_and_can_be_made_critical(spark, copy, hmac_key):
+    root, cfg = copy
+    write_day(root / "landing", "orders", "2026-10-04", _orders("2026-10-04", 200))
+    write_day(root / "landing", "listings", "2026-10-04", _listings("2026-10-04", 20))
+    write_day(root / "landing", "takedowns", "2026-10-04", [
+        {"takedown_id": "T1", "listing_id": "L2026-10-04-1", "merchant_id": "M1", "origin": "proactive",
+         "reason": "counterfeit", "taken_down_at": "2026-10-04T12:00:00+08:00"},
+        {"takedown_id": "T2", "listing_id": "L-nowhere", "merchant_id": "M1", "origin": "proactive",
+         "reason": "counterfeit", "taken_down_at": "2026-10-04T12:00:00+08:00"}])
+    strict = replace(cfg, quality=replace(cfg.quality, severity={
+        "silver.takedowns:expect_column_values_to_reference_existing_keys(listing_id->listings.listing_id)":
+            "critical"}))
+    _expect_stop(spark, strict, root, "silver.takedowns: expect_column_values_to_reference_existing_keys"
+                                      "(listing_id->listings.listing_id) failed: 1 unexpected of 2 (50%), "
+                                      "e.g. L-nowhere")
+    # By default an orphan is a warning (its parent may arrive later): recorded, and the run publishes.
+    assert nightly.run(spark, cfg, DAY4).status == "published"
+    results = delta.read(spark, delta.table_path(cfg.lakehouse, "meta", "quality_results"))
+    row = results.where("expectation_type = 'expect_column_values_to_reference_existing_keys' "
+                        "AND table = 'silver.takedowns' AND severity = 'warning'").first()
+    assert (row["success"], row["unexpected_count"], row["example_values"]) == (False, 1, ["L-nowhere"])
