@@ -23,6 +23,7 @@ from ipr_guard.io import delta
 from ipr_guard.io.files import RunLock, ensure_writable
 from ipr_guard.pii import load_hmac_key, pseudonymiser
 from ipr_guard.pipelines import ingest, privacy_step, publish, quality_gate
+from ipr_guard.schema import TABLES
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             pseudonymise = pseudonymiser(key)
             problems = []
             for name, days in ingest.group_by_table(pending).items():
-                batch = ingest.read_batch(spark, cfg, ingest.TABLES[name], days, pseudonymise)
+                batch = ingest.read_batch(spark, cfg, TABLES[name], days, pseudonymise)
                 batches[name] = batch
                 result.accounting[name] = {"rows_read": batch.rows_read, "accepted": batch.accepted,
                                            "quarantined": batch.quarantined, "duplicates": batch.duplicates}
