@@ -62,6 +62,33 @@ class ListingRiskConfig:
 
 
 @dataclass(frozen=True)
+class FeaturesConfig:
+    """Merchant features: event windows, price and keyword signals, image-reuse matching."""
+
+    windows: tuple[int, ...]
+    low_price_ratio: float
+    keywords: tuple[str, ...]
+    image_max_distance: int
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The counterfeit-seller classifier: training data, cadence, promotion gate, operating point."""
+
+    name: str
+    tracking_uri: str | None
+    retrain_every_days: int
+    snapshot_every_days: int
+    validation_days: int
+    operating_threshold: float
+    min_pr_auc: float
+    min_precision: float
+    min_recall: float
+    promotion_margin: float
+    seed: int
+
+
+@dataclass(frozen=True)
 class QualityConfig:
     expectations: str | None
     severity: dict[str, str]
@@ -82,6 +109,8 @@ class Config:
     listing_risk: ListingRiskConfig
     kpi_days: int
     quality: QualityConfig = QualityConfig(None, {})
+    features: FeaturesConfig | None = None
+    model: ModelConfig | None = None
     sharing: SharingConfig | None = None
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -192,6 +221,34 @@ def _quality(raw: dict) -> QualityConfig:
     return QualityConfig(expectations=_get(raw, "quality.expectations"), severity=severity)
 
 
+def _features(raw: dict) -> FeaturesConfig:
+    windows = tuple(sorted({int(w) for w in _get(raw, "features.windows")}))
+    if not windows or windows[0] < 1:
+        raise UsageError(f"configuration features.windows must be positive day counts, got {windows}")
+    return FeaturesConfig(
+        windows=windows,
+        low_price_ratio=_num(raw, "listing_risk.low_price_ratio", 0, 1),
+        keywords=tuple(str(k) for k in _get(raw, "listing_risk.keywords")),
+        image_max_distance=_num(raw, "features.image_max_distance", 0, 15, int),
+    )
+
+
+def _model(raw: dict) -> ModelConfig:
+    return ModelConfig(
+        name=str(_get(raw, "model.name")),
+        tracking_uri=_get(raw, "model.tracking_uri"),
+        retrain_every_days=_num(raw, "model.retrain_every_days", 1, 3650, int),
+        snapshot_every_days=_num(raw, "model.snapshot_every_days", 1, 365, int),
+        validation_days=_num(raw, "model.validation_days", 1, 3650, int),
+        operating_threshold=_num(raw, "model.operating_threshold", 0, 1),
+        min_pr_auc=_num(raw, "model.min_pr_auc", 0, 1),
+        min_precision=_num(raw, "model.min_precision", 0, 1),
+        min_recall=_num(raw, "model.min_recall", 0, 1),
+        promotion_margin=_num(raw, "model.promotion_margin", -1, 1),
+        seed=_num(raw, "model.seed", 0, 2**31 - 1, int),
+    )
+
+
 def _validate(env: str, raw: dict) -> Config:
     tz = _get(raw, "market.timezone")
     try:
@@ -249,6 +306,8 @@ def _validate(env: str, raw: dict) -> Config:
         ),
         kpi_days=_num(raw, "reports.kpi_days", 1, 3650, int),
         quality=_quality(raw),
+        features=_features(raw),
+        model=_model(raw),
         sharing=_sharing(raw),
         raw=raw,
     )
