@@ -63,6 +63,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="recompute days already published")
     _common(p)
 
+    p = sub.add_parser("train", help="train, register and gate a classifier on the lakehouse's silver tables",
+                       description="Builds labelled examples from enforcement decisions (features as of the day "
+                                   "before each decision), trains a gradient-boosted model and a logistic "
+                                   "regression, logs both to MLflow, registers the better one and makes it "
+                                   "`champion` only if it passes the configured gate and beats the current "
+                                   "champion; otherwise `challenger`. A date's model is registered once.")
+    p.add_argument("--date", required=True, type=parse_date, help="training run date D (labels known by its end)")
+    _common(p)
+
+    p = sub.add_parser("evaluate", help="measure the candidate list against a held-out marketplace's ground truth",
+                       description="Generates a training marketplace and a held-out one (another seed and size) "
+                                   "under --out, runs the nightly on the first (training its champion), scores "
+                                   "the second with that champion, and reports precision and recall per kind of "
+                                   "store, the rules-only comparison and listing_risk's average precision.")
+    p.add_argument("--out", type=Path, default=Path("evaluation"), help="folder (default ./evaluation)")
+    p.add_argument("--train-stores", type=int, default=400, help="stores of the training marketplace (400)")
+    p.add_argument("--train-seed", type=int, default=7, help="seed of the training marketplace (7)")
+    p.add_argument("--stores", type=int, default=600, help="stores of the held-out marketplace (600)")
+    p.add_argument("--seed", type=int, default=2027, help="seed of the held-out marketplace (2027)")
+    p.add_argument("--days", type=int, default=60, help="delivery days of both (60)")
+    _common(p, paths=False)
+
     p = sub.add_parser("generate", help="write a synthetic marketplace landing folder (and its ground truth)",
                        description="Writes <out>/landing (the feeds, with the contract's mess) and <out>/truth "
                                    "(ground truth the pipeline never reads). Deterministic by --seed.")
@@ -125,6 +147,20 @@ def cmd_backfill(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from ipr_guard.pipelines import train
+    cfg = _load(args)
+    print(train.run(_session(cfg), cfg, args.date))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from ipr_guard.pipelines import evaluate
+    cfg = _load(args)
+    return evaluate.run(cfg, args.out, train_stores=args.train_stores, train_seed=args.train_seed,
+                        stores=args.stores, seed=args.seed, days=args.days, build_session=_session)
+
+
 def cmd_generate(args) -> int:
     from ipr_guard.generate.marketplace import generate_marketplace
     if args.stores < 10 or args.days < 2:
@@ -167,7 +203,7 @@ def cmd_jars(args) -> int:
     return 0
 
 
-COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "generate": cmd_generate, "demo": cmd_demo,
+COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "train": cmd_train, "evaluate": cmd_evaluate, "generate": cmd_generate, "demo": cmd_demo,
             "share": cmd_share, "jars": cmd_jars}
 
 

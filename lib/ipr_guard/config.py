@@ -86,6 +86,8 @@ class ModelConfig:
     min_recall: float
     promotion_margin: float
     seed: int
+    hard_rules: tuple[str, ...] = ("shared_identity",)
+    corroborated_rules: tuple[str, ...] = ("counterfeit_test_buy",)
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ def _model(raw: dict) -> ModelConfig:
         min_recall=_num(raw, "model.min_recall", 0, 1),
         promotion_margin=_num(raw, "model.promotion_margin", -1, 1),
         seed=_num(raw, "model.seed", 0, 2**31 - 1, int),
+        hard_rules=tuple(str(r) for r in _get(raw, "model.hard_rules")),
+        corroborated_rules=tuple(str(r) for r in _get(raw, "model.corroborated_rules")),
     )
 
 
@@ -275,6 +279,10 @@ def _validate(env: str, raw: dict) -> Config:
         scores={k: float(v) for k, v in _get(raw, "rules.scores").items()},
         actions={k: float(v) for k, v in _get(raw, "rules.actions").items()},
     )
+    model = _model(raw)
+    unknown_rules = [r for r in model.hard_rules + model.corroborated_rules if r not in rules.scores]
+    if unknown_rules:
+        raise UsageError(f"configuration model.hard_rules names rules without a score in rules.scores: {unknown_rules}")
     pii = set(TABLES["merchants"].pii_fields)
     if not set(rules.identity_fields) <= pii:
         raise UsageError(f"configuration rules.identity_fields must be merchant PII fields: {sorted(pii)}")
@@ -307,7 +315,7 @@ def _validate(env: str, raw: dict) -> Config:
         kpi_days=_num(raw, "reports.kpi_days", 1, 3650, int),
         quality=_quality(raw),
         features=_features(raw),
-        model=_model(raw),
+        model=model,
         sharing=_sharing(raw),
         raw=raw,
     )

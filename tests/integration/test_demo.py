@@ -20,6 +20,9 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path):
                           capture_output=True, text=True, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "published closure_candidates" in proc.stdout and "demo finished in" in proc.stdout
+    # A fresh lakehouse trains, registers and promotes its first champion, which scores the night.
+    assert "training: model ipr_guard_counterfeit_seller v1 is champion" in proc.stdout, proc.stdout[-3000:]
+    assert "scored by: ipr_guard_counterfeit_seller v1" in proc.stdout
     lake = out / "lakehouse"
     code, output = check_outputs(str(lake))
     assert code == 0 and "0 finding(s)" in output, output

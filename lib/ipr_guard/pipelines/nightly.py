@@ -22,7 +22,8 @@ from ipr_guard.errors import GateError, UsageError
 from ipr_guard.io import delta
 from ipr_guard.io.files import RunLock, ensure_writable
 from ipr_guard.pii import load_hmac_key, pseudonymiser
-from ipr_guard.pipelines import ingest, privacy_step, publish, quality_gate
+from ipr_guard.model import registry
+from ipr_guard.pipelines import ingest, model_step, privacy_step, publish, quality_gate
 from ipr_guard.schema import TABLES
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ class RunResult:
     erasures: int = 0
     vacuumed: int = 0
     quality: str = ""
+    training: str = ""
+    model: str = ""
 
     def summary(self) -> str:
         lines = [f"run {self.run_id} for {self.run_date}: {self.status}"]
@@ -62,6 +65,10 @@ class RunResult:
             lines.append(f"  published {name}: {n} rows for {self.run_date}")
         if self.erasures or self.vacuumed:
             lines.append(f"  privacy: {self.erasures} erasure requests applied, {self.vacuumed} tables vacuumed")
+        if self.training:
+            lines.append(f"  training: {self.training}")
+        if self.model:
+            lines.append(f"  scored by: {self.model}")
         if self.quality:
             lines.append(f"  {self.quality}")
         if self.data_docs:
@@ -171,8 +178,20 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             changed = {name: ingest.write_layers(spark, cfg, b, result.run_id) for name, b in batches.items()}
         with stage(result, "privacy"):
             result.erasures = privacy_step.apply_requests(spark, cfg, run_date, result.run_id)
+        with stage(result, "train"):
+            s = model_step.silver_inputs(spark, cfg, run_date)
+            if registry.needs_training(cfg, run_date):
+                first_day = publish.first_delivery_day(spark, cfg, batches, run_date)
+                outcome = model_step.train(spark, cfg, run_date, s, first_day)
+                result.training = f"model {outcome.model_name} v{outcome.version} is {outcome.alias}: " \
+                    f"{outcome.reason}" if outcome else "not enough labelled examples to train"
+        with stage(result, "features"):
+            features = model_step.features_as_of(spark, cfg, s, [run_date]).cache()
+            log.info("[%s] features of %d stores", run_date, features.count())
+            champion = model_step.load_champion(spark, cfg)
         with stage(result, "gold"):
-            outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches)
+            outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches, s, features, champion)
+            result.model = f"{champion.name} v{champion.version}" if champion else "none (policy rules only)"
         with stage(result, "validate gold"):
             reports.append(quality_gate.validate(spark, cfg, result.run_id, run_date,
                                                  {f"gold.{name}": df for name, df in outputs.items()}))
@@ -195,6 +214,7 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
     finally:
         for b in batches.values():
             b.parsed.unpersist()
+        spark.catalog.clearCache()
     for name, c in result.accounting.items():
         if c["rows_read"] != c["accepted"] + c["quarantined"] + c["duplicates"]:
             raise AssertionError(f"accounting does not balance for {name}: {c}")

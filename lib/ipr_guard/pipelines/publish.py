@@ -17,9 +17,11 @@ from ipr_guard.io.files import write_bytes
 from ipr_guard.pipelines.ingest import TableBatch
 from ipr_guard.schema import TABLES, silver_schema
 from ipr_guard.reports import candidates_csv, render_report
+from ipr_guard.pipelines import model_step
 from ipr_guard.transforms.candidates import closure_candidates
+from ipr_guard.transforms.model_candidates import evidence_sentences, score_reasons, scored_candidates
 from ipr_guard.transforms.kpis import enforcement_kpis, market_date
-from ipr_guard.transforms.listing_risk import listing_risk
+from ipr_guard.transforms.listing_risk import listing_risk, new_listing_matches
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +37,20 @@ def silver(spark: SparkSession, cfg: Config, name: str) -> DataFrame:
     return spark.createDataFrame([], silver_schema(TABLES[name]))
 
 
-def kpi_days(spark: SparkSession, cfg: Config, run_date: dt.date, changed: dict[str, DataFrame],
-             batches: dict[str, TableBatch]) -> DataFrame:
-    """The kpi_dates this run must (re)compute: those its new rows affect, and any not published yet."""
+def first_delivery_day(spark: SparkSession, cfg: Config, batches: dict[str, TableBatch], run_date: dt.date) -> dt.date:
+    """The first delivery day taken in, by this run or an earlier one (`run_date` when there is none)."""
     log_path = delta.table_path(cfg.lakehouse, "meta", "ingest_log")
     firsts = [d.ingest_date for b in batches.values() for d in b.days]
     if delta.exists(spark, log_path):
         first_logged = delta.read(spark, log_path).agg(F.min("ingest_date")).first()[0]
         firsts += [first_logged] if first_logged else []
-    first_day = min(firsts) if firsts else run_date
+    return min(firsts) if firsts else run_date
+
+
+def kpi_days(spark: SparkSession, cfg: Config, run_date: dt.date, changed: dict[str, DataFrame],
+             batches: dict[str, TableBatch]) -> DataFrame:
+    """The kpi_dates this run must (re)compute: those its new rows affect, and any not published yet."""
+    first_day = first_delivery_day(spark, cfg, batches, run_date)
     start = run_date
     for name, col in KPI_EVENT_TIMES.items():
         if name in changed:
@@ -66,19 +73,62 @@ def kpi_days(spark: SparkSession, cfg: Config, run_date: dt.date, changed: dict[
     return spark.sql(f"SELECT explode(sequence(DATE'{start}', DATE'{run_date}', INTERVAL 1 DAY)) AS kpi_date")
 
 
+CANDIDATE_COLUMNS = ("run_date", "merchant_id", "store_name", "risk_score", "rank", "recommended_action", "reasons",
+                     "counterfeit_test_buys", "upheld_notices_30d", "linked_closed_stores", "reused_image_listings",
+                     "low_price_listings", "branded_listings", "rules_fired", "model_score", "model_name",
+                     "model_version")
+
+
+def rules_only_candidates(rules: DataFrame, features: DataFrame) -> DataFrame:
+    """The policy-rule list in the published shape, for nights without a champion model."""
+    evidence = features.select("merchant_id", "reused_image_listings", "low_price_listings", "branded_listings")
+    return rules.join(evidence, on="merchant_id", how="left").select(
+        *[F.coalesce(F.col(c), F.lit(0)).cast("bigint").alias(c) if c in evidence.columns[1:] else
+          F.lit(None).cast("double").alias(c) if c == "model_score" else F.col(c)
+          for c in CANDIDATE_COLUMNS])
+
+
 def compute_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, changed: dict[str, DataFrame],
-                    batches: dict[str, TableBatch]) -> dict[str, DataFrame]:
-    """Computes the gold outputs for `run_date` from silver; each is cached and counted once."""
-    s = {name: silver(spark, cfg, name) for name in
-         ("merchants", "brands", "listings", "orders", "complaints", "takedowns", "test_buys",
-          "enforcement_actions")}
+                    batches: dict[str, TableBatch], s: dict[str, DataFrame], features: DataFrame,
+                    champion: model_step.Champion | None) -> dict[str, DataFrame]:
+    """Computes the gold outputs for `run_date`; each is cached and counted once.
+
+    Args:
+        s: the silver inputs with analytics opt-outs applied (`model_step.silver_inputs`).
+        features: merchant_features as of `run_date`.
+        champion: the model scoring tonight, or None (policy rules only).
+    """
+    raw = {name: silver(spark, cfg, name) for name in ("orders", "complaints", "takedowns", "enforcement_actions")}
+    rules = closure_candidates(run_date, s["merchants"], s["complaints"], s["test_buys"], s["enforcement_actions"],
+                               cfg.timezone, cfg.rules)
+    closed = s["merchants"].where(F.col("status") == "closed").select("merchant_id")
+    open_stores = features.where(~F.col("is_closed")).join(closed, on="merchant_id", how="left_anti")
+    store_scores = None
+    if champion is None:
+        candidates = rules_only_candidates(rules, features)
+        published_features = features.withColumn("score", F.lit(None).cast("double"))
+    else:
+        scored = model_step.score_stores(champion, open_stores).cache()
+        sentences = evidence_sentences(run_date, cfg.features.low_price_ratio, max(cfg.features.windows))
+        candidates = scored_candidates(
+            run_date, scored, rules, champion.threshold, cfg.model.hard_rules, cfg.model.corroborated_rules,
+            cfg.rules.scores, cfg.rules.actions,
+            score_reasons(champion.importance, sentences), champion.name, champion.version,
+        ).select(*CANDIDATE_COLUMNS)
+        store_scores = scored.select("merchant_id", "score")
+        published_features = features.join(store_scores, on="merchant_id", how="left")
+    matches = new_listing_matches(s["listings"], s["takedowns"], run_date, cfg.timezone,
+                                  cfg.features.image_max_distance)
     outputs = {
-        "enforcement_kpis": enforcement_kpis(kpi_days(spark, cfg, run_date, changed, batches), s["takedowns"],
-                                             s["orders"], s["complaints"], s["enforcement_actions"], cfg.timezone),
-        "closure_candidates": closure_candidates(run_date, s["merchants"], s["complaints"], s["test_buys"],
-                                                 s["enforcement_actions"], cfg.timezone, cfg.rules),
+        "enforcement_kpis": enforcement_kpis(kpi_days(spark, cfg, run_date, changed, batches), raw["takedowns"],
+                                             raw["orders"], raw["complaints"], raw["enforcement_actions"],
+                                             cfg.timezone),
+        "closure_candidates": candidates,
         "listing_risk": listing_risk(run_date, s["listings"], s["orders"], s["brands"], cfg.timezone,
-                                     cfg.listing_risk.low_price_ratio, cfg.listing_risk.keywords),
+                                     cfg.listing_risk.low_price_ratio, cfg.listing_risk.keywords,
+                                     image_matches=matches, store_scores=store_scores),
+        "merchant_features": published_features.withColumn(
+            "model_version", F.lit(champion.version if champion else None).cast("string")),
     }
     return {name: df.cache() for name, df in outputs.items()}
 
@@ -91,6 +141,8 @@ def publish_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, outputs
         df = outputs[name]
         delta.replace_where(df, gold[name], f"run_date = DATE'{run_date}'")
         counts[name] = df.count()
+    delta.replace_where(outputs["merchant_features"], gold["merchant_features"], f"as_of_date = DATE'{run_date}'")
+    counts["merchant_features"] = outputs["merchant_features"].count()
     kpis = outputs["enforcement_kpis"]
     delta.merge_rows(kpis, gold["enforcement_kpis"], ["kpi_date"])
     counts["enforcement_kpis"] = kpis.count()

@@ -13,28 +13,19 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ipr_guard.config import RulesConfig
+from ipr_guard.transforms.identity import (  # noqa: F401  (labels re-exported for older importers)
+    CLOSURE_REASON_LABELS,
+    IDENTITY_LABELS,
+    identity_pairs as _identity_pairs,
+    label as _label,
+    link_sentence,
+)
 from ipr_guard.transforms.kpis import market_date
 
 RULE_TEST_BUY = "counterfeit_test_buy"
 RULE_NOTICES = "upheld_notices"
 RULE_IDENTITY = "shared_identity"
 RULES = (RULE_TEST_BUY, RULE_NOTICES, RULE_IDENTITY)
-
-# How a reviewer reads each identity field; never the value itself, which is personal data.
-IDENTITY_LABELS = {
-    "contact_phone": "a phone number",
-    "contact_email": "an email address",
-    "id_document_number": "an ID document",
-    "bank_account": "a bank account",
-    "legal_name": "a legal name",
-}
-
-CLOSURE_REASON_LABELS = {
-    "counterfeit": "counterfeit",
-    "ipr_infringement": "IPR infringement",
-    "fraud": "fraud",
-    "other": "other reasons",
-}
 
 # Each additional fired rule adds this much to the strongest rule's score (corroborating evidence).
 EXTRA_RULE_BONUS = 0.01
@@ -48,14 +39,6 @@ def _no_strings() -> Column:
 def _known_by(col: Column, run_date: datetime.date, tz: str) -> Column:
     # Comparing market days (not instants) makes "by the end of D" exact across DST and offsets.
     return market_date(col, tz) <= F.lit(run_date)
-
-
-def _label(mapping: dict[str, str], col: Column) -> Column:
-    """Maps a code column to reviewer wording; an unmapped code is shown as is."""
-    out = None
-    for code, text in mapping.items():
-        out = F.when(col == code, F.lit(text)) if out is None else out.when(col == code, F.lit(text))
-    return col if out is None else out.otherwise(col)
 
 
 def _plural(n: Column, singular: str, plural: str) -> Column:
@@ -95,22 +78,6 @@ def _notice_evidence(complaints: DataFrame, run_date: datetime.date, tz: str, wi
     )
 
 
-def _identity_pairs(merchants: DataFrame, fields: tuple[str, ...]) -> DataFrame:
-    """(merchant_id, field, value) for every non-null identity value: the join keys of the link rule."""
-    if not fields:
-        return merchants.select(
-            "merchant_id", F.lit(None).cast("string").alias("field"), F.lit(None).cast("string").alias("value")
-        ).where(F.lit(False))
-    pairs = F.explode(F.array(*[
-        F.struct(F.lit(f).alias("field"), F.col(f).cast("string").alias("value")) for f in fields
-    ]))
-    return (
-        merchants.select("merchant_id", pairs.alias("p"))
-        .select("merchant_id", F.col("p.field").alias("field"), F.col("p.value").alias("value"))
-        .where(F.col("value").isNotNull())
-    )
-
-
 def _identity_evidence(
     merchants: DataFrame,
     qualifying_closures: DataFrame,
@@ -136,12 +103,7 @@ def _identity_evidence(
     per_store = links.groupBy("merchant_id", "closed_merchant_id", "closed_on", "closed_reason").agg(
         F.array_sort(F.collect_set(_label(IDENTITY_LABELS, F.col("field")))).alias("kinds")
     )
-    sentence = F.concat(
-        F.lit("shares "), F.array_join(F.col("kinds"), " and "),
-        F.lit(" with store "), F.col("closed_merchant_id"),
-        F.lit(", closed for "), _label(CLOSURE_REASON_LABELS, F.col("closed_reason")),
-        F.lit(" on "), F.col("closed_on").cast("string"),
-    )
+    sentence = link_sentence(F.col("kinds"), F.col("closed_merchant_id"), F.col("closed_reason"), F.col("closed_on"))
     return (
         per_store.groupBy("merchant_id")
         .agg(

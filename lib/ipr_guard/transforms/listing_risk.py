@@ -7,8 +7,12 @@ The score is built from two transparent signals so that a reviewer can see why a
   never gets this signal and ranks below a branded one that is suspiciously cheap.
 * keywords: the title or description names a counterfeit term (高仿, replica, ...), case-insensitively.
 
-Signal scores (below) are combined as 1 - (1 - price) * (1 - keywords): each signal alone keeps its
-score, both together rank higher than either, and the result stays in [0, 1].
+* image reuse: the main image is within a few bits of a listing already taken down for counterfeiting.
+* store: the counterfeit-seller model's score of the listing's store (when a champion model exists),
+  so that a quiet counterfeiter's clean-looking new listing still ranks above an honest store's.
+
+Signal scores (below) are combined as 1 - prod(1 - signal): each signal alone keeps its score, more
+signals rank higher than fewer, and the result stays in [0, 1].
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from typing import Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from ipr_guard.transforms.image_reuse import image_reuse_matches
 from ipr_guard.transforms.kpis import SALE_STATUSES, market_date
 
 # Price signal: PRICE_BASE at the threshold ratio, rising linearly to PRICE_BASE + PRICE_SPAN at price 0.
@@ -29,8 +34,13 @@ KEYWORD_BASE = 0.5
 KEYWORD_STEP = 0.1
 KEYWORD_MAX = 0.7
 KEYWORD_BRANDED = 0.1
+# Image signal: a reused counterfeit image is about as telling as a counterfeit keyword on a brand.
+IMAGE_SCORE = 0.7
+# Store signal: the store's model score, scaled so a store signal alone stays under a strong listing signal.
+STORE_WEIGHT = 0.8
 
-NO_SIGNAL_REASON = "no risk signal was found (no counterfeit keyword, price not far below a brand reference price)"
+NO_SIGNAL_REASON = ("no risk signal was found (no counterfeit keyword or reused counterfeit image, price not far "
+                    "below a brand reference price, store not flagged by the model)")
 
 
 def _keyword_hits(text: Column, keywords: Sequence[str]) -> Column:
@@ -44,6 +54,20 @@ def _keyword_hits(text: Column, keywords: Sequence[str]) -> Column:
     ]))
 
 
+def new_listing_matches(listings: DataFrame, takedowns: DataFrame, run_date: datetime.date, tz: str,
+                        max_distance: int) -> DataFrame:
+    """Listings created on D whose main image matches a listing taken down for counterfeiting by D.
+
+    Only D's new listings enter the banded join, so the nightly's cost follows the day's listings.
+
+    Returns:
+        listing_id, matched_listing_id.
+    """
+    new = listings.where(market_date(F.col("created_at"), tz) == F.lit(run_date))
+    matches = image_reuse_matches(listings, takedowns, tz, max_distance, probes=new)
+    return matches.where(F.col("match_day") <= F.lit(run_date)).select("listing_id", "matched_listing_id")
+
+
 def listing_risk(
     run_date: datetime.date,
     listings: DataFrame,
@@ -52,6 +76,8 @@ def listing_risk(
     tz: str,
     low_price_ratio: float,
     keywords: Sequence[str],
+    image_matches: DataFrame | None = None,
+    store_scores: DataFrame | None = None,
 ) -> DataFrame:
     """Scores the listings created on D that have not sold by the end of D.
 
@@ -64,6 +90,9 @@ def listing_risk(
         low_price_ratio: a branded listing priced under this share of its brand's reference price is
             suspicious.
         keywords: counterfeit terms looked for in title and description (case-insensitive).
+        image_matches: listing_id, matched_listing_id: listings whose main image is within the configured
+            distance of a listing taken down for counterfeiting by D (one row per listing); None: no signal.
+        store_scores: merchant_id, score: the champion model's store scores for D; None: no signal.
 
     Returns:
         One row per scored listing: run_date, listing_id, merchant_id, brand_id, risk_score (DOUBLE in
@@ -83,6 +112,14 @@ def listing_risk(
         .join(sold, on="listing_id", how="left_anti")
         .join(reference, on="brand_id", how="left")
     )
+    spark = listings.sparkSession
+    if image_matches is None:
+        image_matches = spark.createDataFrame([], "listing_id string, matched_listing_id string")
+    if store_scores is None:
+        store_scores = spark.createDataFrame([], "merchant_id string, score double")
+    new = (new.join(image_matches.select("listing_id", "matched_listing_id"), on="listing_id", how="left")
+           .join(store_scores.select("merchant_id", F.col("score").alias("store_score")), on="merchant_id",
+                 how="left"))
 
     ratio = F.when(
         F.col("brand_id").isNotNull() & (F.col("reference_price") > 0),
@@ -111,7 +148,10 @@ def listing_risk(
         F.least(F.lit(KEYWORD_MAX), F.lit(KEYWORD_BASE) + F.lit(KEYWORD_STEP) * (n_hits - 1))
         + F.when(F.col("price_ratio").isNotNull(), F.lit(KEYWORD_BRANDED)).otherwise(F.lit(0.0)),
     ).otherwise(F.lit(0.0))
-    risk = F.lit(1.0) - (F.lit(1.0) - price_score) * (F.lit(1.0) - keyword_score)
+    image_score = F.when(F.col("matched_listing_id").isNotNull(), F.lit(IMAGE_SCORE)).otherwise(F.lit(0.0))
+    store_score = F.lit(STORE_WEIGHT) * F.coalesce(F.col("store_score"), F.lit(0.0))
+    risk = F.lit(1.0) - ((F.lit(1.0) - price_score) * (F.lit(1.0) - keyword_score)
+                         * (F.lit(1.0) - image_score) * (F.lit(1.0) - store_score))
 
     price_reason = F.when(
         low_price,
@@ -131,7 +171,16 @@ def listing_risk(
             F.array_join(F.transform(F.col("keyword_hits"), lambda k: F.concat(F.lit('"'), k, F.lit('"'))), ", "),
         ),
     )
-    found = F.array_compact(F.array(price_reason, keyword_reason))
+    image_reason = F.when(
+        F.col("matched_listing_id").isNotNull(),
+        F.concat(F.lit("main image matches listing "), F.col("matched_listing_id"),
+                 F.lit(", taken down for counterfeiting")),
+    )
+    store_reason = F.when(
+        F.col("store_score") >= F.lit(0.5),
+        F.concat(F.lit("the store's counterfeit-seller model score is "), F.format_number(F.col("store_score"), 2)),
+    )
+    found = F.array_compact(F.array(price_reason, keyword_reason, image_reason, store_reason))
     reasons = F.when(F.size(found) > 0, found).otherwise(F.array(F.lit(NO_SIGNAL_REASON)))
 
     return scored.select(

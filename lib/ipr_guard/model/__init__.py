@@ -1,0 +1,11 @@
+"""The counterfeit-seller classifier: training, MLflow tracking, the model registry and scoring.
+
+Modules:
+    tracking: where MLflow keeps runs, models and artifacts (`configure_tracking`).
+    training: the time split, the candidate pipelines (GBT and a logistic baseline) and `evaluate`.
+    plots: the PR curve, score distribution and feature-importance figures logged with each run.
+    registry: `train_and_register`, `load_champion`, `score`, `needs_training`: what a nightly calls.
+    promotion: registry primitives (look-ups by alias and run date, aliasing, registering) and the gate.
+
+Nothing here is imported by `ipr_guard.model` itself, so importing the package does not import MLflow.
+"""

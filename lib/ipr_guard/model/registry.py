@@ -1,0 +1,236 @@
+"""The registered counterfeit-seller classifier: train and register it, load the champion, score with it.
+
+`train_and_register` trains both candidates, logs one MLflow run, registers the better one and gives it
+the `champion` or `challenger` alias (see `promotion.decide`). A run date's model is registered once: a
+rerun for the same run date finds the version tagged with that date and returns its outcome without
+training again. `needs_training` tells a nightly when the champion is due for retraining.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.models import infer_signature
+from pyspark.ml import PipelineModel
+from pyspark.ml.feature import VectorAssembler
+from pyspark.sql import DataFrame, SparkSession
+
+from ipr_guard.config import Config
+from ipr_guard.model import plots
+from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, Decision, decide, ensure_alias, load_version,
+                                       register_version, version_by_alias, version_for_run_date)
+from ipr_guard.model.tracking import client_for, configure_tracking, quiet_mlflow
+from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, evaluate, feature_importance, fit_candidates,
+                                      score_sample, split_by_time, with_score)
+
+__all__ = ["CHALLENGER", "CHAMPION", "TrainOutcome", "champion_age_days", "load_champion", "needs_training",
+           "score", "train_and_register"]
+
+log = logging.getLogger(__name__)
+
+ARTIFACT_PATH = "model"
+_PREFIXES = tuple(f"{key}_" for key in MODEL_TYPES) + ("champion_",)
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What a training step registered and why it got its alias.
+
+    Attributes:
+        model_name: the registered model's name.
+        version: the registered version (a string, as MLflow reports it).
+        alias: `champion` or `challenger`, the alias it was given when registered.
+        reason: one sentence saying why.
+        metrics: the registered model's validation metrics (pr_auc, precision, recall, f1, ...).
+        run_id: the MLflow run that trained it.
+        threshold: its operating threshold.
+        reused: True when the run date's version already existed and nothing was trained.
+    """
+
+    model_name: str
+    version: str
+    alias: str
+    reason: str
+    metrics: dict[str, float]
+    run_id: str
+    threshold: float
+    reused: bool = False
+
+
+def _reuse(client: MlflowClient, mv: ModelVersion, cfg: Config) -> TrainOutcome:
+    alias = mv.tags.get("promotion", CHALLENGER)
+    if mv.tags.get("promotion_applied") != "true":
+        # The earlier run stopped between registering and aliasing: finish it.
+        ensure_alias(client, mv.name, alias, mv.version)
+        client.set_model_version_tag(mv.name, mv.version, "promotion_applied", "true")
+    metrics = {k: v for k, v in client.get_run(mv.run_id).data.metrics.items() if not k.startswith(_PREFIXES)}
+    outcome = TrainOutcome(mv.name, str(mv.version), alias, mv.tags.get("promotion_reason", ""), metrics,
+                           mv.run_id, float(mv.tags.get("threshold", cfg.model.operating_threshold)), reused=True)
+    log.info("model %s v%s was already registered for run date %s as %s; reusing it", outcome.model_name,
+             outcome.version, mv.tags.get("run_date"), alias)
+    return outcome
+
+
+def _assembled_features(model: PipelineModel) -> list[str]:
+    return next((list(s.getInputCols()) for s in model.stages if isinstance(s, VectorAssembler)), [])
+
+
+def _champion_verdict(client: MlflowClient, cfg: Config, validation: DataFrame,
+                      new: dict[str, float]) -> tuple[Decision, dict[str, float]]:
+    """The promotion decision, with the champion (if any) evaluated on the same validation data."""
+    name, threshold = cfg.model.name, cfg.model.operating_threshold
+    mv = version_by_alias(client, name, CHAMPION)
+    if mv is None:
+        return decide(new, None, cfg.model), {}
+    champion = load_version(name, str(mv.version))
+    missing = sorted(set(_assembled_features(champion)) - set(validation.columns))
+    if missing:
+        # The feature set changed: the champion cannot be compared, so only the gate applies.
+        why = f"champion v{mv.version} cannot score this validation data (it needs {', '.join(missing)})"
+        return decide(new, None, cfg.model, no_champion=why), {}
+    old = evaluate(champion, validation, threshold)
+    return decide(new, (str(mv.version), old), cfg.model), old
+
+
+def _log_plots(model: PipelineModel, validation: DataFrame, feature_cols: list[str], cfg: Config) -> None:
+    sample = score_sample(model, validation, seed=cfg.model.seed)
+    t = cfg.model.operating_threshold
+    for fig, file in ((plots.pr_curve_figure(sample, t), "plots/pr_curve.png"),
+                      (plots.score_distribution_figure(sample, t), "plots/score_distribution.png"),
+                      (plots.feature_importance_figure(feature_importance(model, feature_cols)),
+                       "plots/feature_importance.png")):
+        mlflow.log_figure(fig, file)
+
+
+def _signature(model: PipelineModel, train: DataFrame, feature_cols: list[str]):
+    sample = train.select(*feature_cols).limit(5)
+    scores = with_score(model.transform(sample)).select("score").toPandas()
+    return infer_signature(sample.toPandas(), pd.DataFrame({"score": scores["score"].astype(float)}))
+
+
+def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, examples: DataFrame,
+                       feature_cols: list[str], table_versions: dict[str, int], *,
+                       gbt_max_iter: int = 50) -> TrainOutcome:
+    """Trains, logs, registers and (if it earns it) promotes the run date's classifier.
+
+    Splits `examples` by time, fits the GBT and logistic-regression candidates, keeps the one with the
+    higher validation PR-AUC, logs one MLflow run (`train-<run_date>`) with both candidates' metrics,
+    plots and the chosen pipeline, registers it under `cfg.model.name` and aliases it `champion` or
+    `challenger` (see `promotion.decide`). A run date already registered is reused, not retrained.
+
+    Args:
+        spark: the active session.
+        cfg: validated configuration (`cfg.model` and a lakehouse or `model.tracking_uri`).
+        run_date: the nightly's run date; tags the run and the version.
+        examples: merchant_id, as_of_date, label, segment and the DOUBLE `feature_cols`.
+        feature_cols: the model's inputs, in order.
+        table_versions: Delta table name -> version the examples were built from (logged for lineage).
+        gbt_max_iter: boosting rounds of the GBT candidate.
+
+    Returns:
+        The registered version, its alias and why.
+
+    Raises:
+        ValueError: too little data (no validation rows, or a class missing from training).
+    """
+    del spark  # Spark ML and mlflow.spark use the active session; the argument documents that one must exist.
+    m = cfg.model
+    configure_tracking(cfg)
+    client = client_for(cfg)
+    existing = version_for_run_date(client, m.name, run_date)
+    if existing is not None:
+        return _reuse(client, existing, cfg)
+
+    data = examples.select(*KEY_COLS, "label", "segment", *feature_cols).cache()
+    try:
+        train, validation = split_by_time(data, m.validation_days)
+        n_train, n_val = train.count(), validation.count()
+        if n_val == 0:
+            raise ValueError(f"no validation examples in the last {m.validation_days} days")
+        models, pos_weight = fit_candidates(train, feature_cols, m.seed, gbt_max_iter)
+        candidates = {key: evaluate(model, validation, m.operating_threshold) for key, model in models.items()}
+        # Ties go to the GBT (listed first): max keeps the first of equal keys.
+        chosen = max(candidates, key=lambda key: candidates[key]["pr_auc"])
+        new = candidates[chosen]
+        decision, champion_metrics = _champion_verdict(client, cfg, validation, new)
+        tags = {"run_date": run_date.isoformat(), "threshold": str(m.operating_threshold),
+                "promotion": decision.alias, "promotion_reason": decision.reason}
+
+        with mlflow.start_run(run_name=f"train-{run_date.isoformat()}", tags={"run_date": run_date.isoformat()}) as run:
+            mlflow.log_params({
+                "candidate_models": ",".join(MODEL_TYPES.values()), "chosen_model": MODEL_TYPES[chosen],
+                "features": ",".join(feature_cols), "n_features": len(feature_cols),
+                "train_rows": n_train, "validation_rows": n_val, "train_positive_weight": round(pos_weight, 6),
+                "validation_positives": int(new["positives"]), "validation_negatives": int(new["negatives"]),
+                "seed": m.seed, "threshold": m.operating_threshold, "validation_days": m.validation_days,
+                "gbt_max_iter": gbt_max_iter,
+                **{f"table_version.{name}": version for name, version in sorted(table_versions.items())},
+            })
+            mlflow.log_metrics({**{f"{key}_{k}": v for key, ms in candidates.items() for k, v in ms.items()},
+                                **{f"champion_{k}": v for k, v in champion_metrics.items()}, **new})
+            _log_plots(models[chosen], validation, feature_cols, cfg)
+            with quiet_mlflow():
+                mlflow.spark.log_model(
+                    models[chosen], ARTIFACT_PATH, signature=_signature(models[chosen], train, feature_cols),
+                    # Explicit requirements: inferring them reloads the model in a fresh Spark process.
+                    pip_requirements=mlflow.spark.get_default_pip_requirements())
+            mv = register_version(client, m.name, mlflow.get_artifact_uri(ARTIFACT_PATH), run.info.run_id, tags)
+            mlflow.set_tags({**tags, "registered_model": m.name, "registered_version": str(mv.version)})
+    finally:
+        data.unpersist()
+
+    client.set_registered_model_alias(m.name, decision.alias, mv.version)
+    client.set_model_version_tag(m.name, mv.version, "promotion_applied", "true")
+    log.info("model %s v%s (%s, run date %s) is %s: %s", m.name, mv.version, MODEL_TYPES[chosen], run_date,
+             decision.alias, decision.reason)
+    return TrainOutcome(m.name, str(mv.version), decision.alias, decision.reason, dict(new), run.info.run_id,
+                        m.operating_threshold)
+
+
+def load_champion(spark: SparkSession, cfg: Config) -> tuple[PipelineModel, str, str, float] | None:
+    """The champion pipeline, its registered name, version and operating threshold; None if there is none.
+
+    Args:
+        spark: the active session (the pipeline is loaded into it).
+        cfg: validated configuration (tracking store, model name, default threshold).
+    """
+    del spark  # mlflow.spark loads into the active session; the argument documents that one must exist.
+    configure_tracking(cfg)
+    name = cfg.model.name
+    mv = version_by_alias(client_for(cfg), name, CHAMPION)
+    if mv is None:
+        return None
+    model = load_version(name, str(mv.version))
+    threshold = float(mv.tags.get("threshold", cfg.model.operating_threshold))
+    return model, name, str(mv.version), threshold
+
+
+def score(model: PipelineModel, features_df: DataFrame) -> DataFrame:
+    """`features_df` plus `score` DOUBLE (probability of class 1), scored by `model.transform`.
+
+    The model's intermediate columns (feature vectors, raw prediction, probability, prediction) are
+    dropped, so the result is the input's columns and `score`.
+    """
+    scored = model.transform(features_df)
+    added = [c for c in scored.columns if c not in features_df.columns]
+    return with_score(scored).drop(*added)
+
+
+def champion_age_days(cfg: Config, run_date: dt.date) -> int | None:
+    """Days from the champion's `run_date` tag to `run_date`; None when there is no champion."""
+    configure_tracking(cfg)
+    mv = version_by_alias(client_for(cfg), cfg.model.name, CHAMPION)
+    if mv is None or "run_date" not in mv.tags:
+        return None
+    return (run_date - dt.date.fromisoformat(mv.tags["run_date"])).days
+
+
+def needs_training(cfg: Config, run_date: dt.date) -> bool:
+    """True when there is no champion or it is at least `model.retrain_every_days` old."""
+    age = champion_age_days(cfg, run_date)
+    return age is None or age >= cfg.model.retrain_every_days

@@ -1,0 +1,206 @@
+"""Training the counterfeit-seller classifier: time split, class weights, candidate pipelines, evaluation.
+
+Examples are one row per (merchant_id, as_of_date) with a 0/1 `label`, a `segment` (e.g. business type)
+and numeric DOUBLE feature columns. Every model's output is reduced to one column, `score`: the
+probability of class 1.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+from pyspark.ml import Pipeline, PipelineModel
+from pyspark.ml.classification import GBTClassifier, LogisticRegression
+from pyspark.ml.evaluation import BinaryClassificationEvaluator
+from pyspark.ml.feature import StandardScaler, VectorAssembler
+from pyspark.ml.functions import vector_to_array
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+# Fixed so that the same rows always land in the same partitions in the same order: tree split
+# candidates are sampled per partition, so a different layout could give a different model.
+TRAIN_PARTITIONS = 8
+KEY_COLS = ("merchant_id", "as_of_date")
+GBT, LR = "gbt", "lr"
+MODEL_TYPES = {GBT: "GBTClassifier", LR: "LogisticRegression"}
+
+
+def split_by_time(examples: DataFrame, validation_days: int) -> tuple[DataFrame, DataFrame]:
+    """Splits examples by as-of date: the latest `validation_days` days validate, the rest train.
+
+    Never random: a model is validated only on dates after everything it was trained on, as it will be
+    used. Validation is `as_of_date > max(as_of_date) - validation_days`.
+
+    Args:
+        examples: the labelled examples (needs `as_of_date` DATE).
+        validation_days: how many of the latest days form the validation set.
+
+    Returns:
+        (train, validation); either may be empty if the examples span too few days.
+
+    Raises:
+        ValueError: no examples, or `validation_days` < 1.
+    """
+    if validation_days < 1:
+        raise ValueError(f"validation_days must be at least 1, got {validation_days}")
+    latest = examples.agg(F.max("as_of_date")).first()[0]
+    if latest is None:
+        raise ValueError("no examples to split")
+    cutoff = latest - dt.timedelta(days=validation_days)
+    return examples.where(F.col("as_of_date") <= cutoff), examples.where(F.col("as_of_date") > cutoff)
+
+
+def with_class_weight(train: DataFrame) -> tuple[DataFrame, float]:
+    """Adds `weight`: positives count negatives/positives times, so both classes weigh the same in total.
+
+    Returns:
+        (train with `weight` DOUBLE, the positive-class weight).
+
+    Raises:
+        ValueError: the training data lacks one of the classes.
+    """
+    row = train.agg(F.sum(F.when(F.col("label") == 1.0, 1).otherwise(0)).alias("pos"),
+                    F.sum(F.when(F.col("label") == 1.0, 0).otherwise(1)).alias("neg")).first()
+    pos, neg = int(row["pos"] or 0), int(row["neg"] or 0)
+    if pos == 0 or neg == 0:
+        raise ValueError(f"training data needs both classes, got {pos} positives and {neg} negatives")
+    weight = neg / pos
+    return train.withColumn("weight", F.when(F.col("label") == 1.0, F.lit(weight)).otherwise(F.lit(1.0))), weight
+
+
+def deterministic_layout(df: DataFrame, partitions: int = TRAIN_PARTITIONS) -> DataFrame:
+    """The same rows in the same partitions in the same order, whatever the input's layout was."""
+    return df.repartition(partitions, "merchant_id").sortWithinPartitions(*KEY_COLS)
+
+
+def candidate_pipelines(feature_cols: list[str], seed: int, gbt_max_iter: int = 50) -> dict[str, Pipeline]:
+    """The two candidates: gradient-boosted trees and a standardized logistic-regression baseline.
+
+    Both read `label` and `weight` and assemble `feature_cols` into `features`.
+
+    Args:
+        feature_cols: numeric DOUBLE columns, non-null.
+        seed: the trees' random seed (`model.seed`).
+        gbt_max_iter: boosting rounds.
+
+    Returns:
+        {"gbt": Pipeline, "lr": Pipeline}.
+    """
+    def assembler() -> VectorAssembler:
+        # One per pipeline: a stage object shared by two pipelines would be saved and loaded twice.
+        return VectorAssembler(inputCols=list(feature_cols), outputCol="features")
+
+    gbt = GBTClassifier(featuresCol="features", labelCol="label", weightCol="weight", maxIter=gbt_max_iter,
+                        maxDepth=4, seed=seed)
+    # LR is scale-sensitive (its regularization and convergence), trees are not: only LR gets scaled inputs.
+    scaler = StandardScaler(inputCol="features", outputCol="scaled_features", withMean=True, withStd=True)
+    lr = LogisticRegression(featuresCol="scaled_features", labelCol="label", weightCol="weight", maxIter=100,
+                            regParam=0.01)
+    return {
+        GBT: Pipeline(stages=[assembler(), gbt]),
+        LR: Pipeline(stages=[assembler(), scaler, lr]),
+    }
+
+
+def fit_candidates(train: DataFrame, feature_cols: list[str], seed: int,
+                   gbt_max_iter: int = 50) -> tuple[dict[str, PipelineModel], float]:
+    """Fits both candidates on the same weighted, deterministically laid-out training data.
+
+    Returns:
+        ({"gbt": PipelineModel, "lr": PipelineModel}, the positive-class weight used).
+    """
+    weighted, pos_weight = with_class_weight(train)
+    prepared = deterministic_layout(weighted.select(*KEY_COLS, *feature_cols, "label", "weight")).cache()
+    try:
+        models = {key: pipe.fit(prepared) for key, pipe in candidate_pipelines(feature_cols, seed,
+                                                                               gbt_max_iter).items()}
+    finally:
+        prepared.unpersist()
+    return models, pos_weight
+
+
+def with_score(predictions: DataFrame) -> DataFrame:
+    """Adds `score` DOUBLE, the probability of class 1, from a classifier's `probability` vector."""
+    return predictions.withColumn("score", vector_to_array(F.col("probability")).getItem(1).cast("double"))
+
+
+def metric_key(value: str | None) -> str:
+    """A segment value as part of a metric name: lower case, runs of other characters as one `_`."""
+    key = re.sub(r"\W+", "_", str(value or "").strip().lower()).strip("_")
+    return key or "unknown"
+
+
+def _ratio(num: float, den: float) -> float:
+    # 0.0, not NaN, when nothing was flagged (or nothing was positive): a gate then fails, as it should.
+    return float(num) / float(den) if den else 0.0
+
+
+def _counts(df: DataFrame, threshold: float, *group: str) -> DataFrame:
+    flagged = F.col("score") >= threshold
+    positive = F.col("label") == 1.0
+    return df.groupBy(*group).agg(
+        F.sum((flagged & positive).cast("long")).alias("tp"),
+        F.sum((flagged & ~positive).cast("long")).alias("fp"),
+        F.sum((~flagged & positive).cast("long")).alias("fn"),
+        F.sum(positive.cast("long")).alias("pos"),
+        F.count(F.lit(1)).alias("n"),
+    )
+
+
+def evaluate(model: PipelineModel, df: DataFrame, threshold: float) -> dict[str, float]:
+    """Scores `df` with `model` and measures it at the operating threshold.
+
+    Args:
+        model: a fitted candidate (or a champion loaded from the registry).
+        df: labelled examples with the model's feature columns and `segment`.
+        threshold: a store is flagged when `score >= threshold`.
+
+    Returns:
+        pr_auc (area under the precision-recall curve of `score`), precision, recall, f1, positives,
+        negatives, and segment_<segment>_precision / _recall for each segment value.
+    """
+    scored = with_score(model.transform(df)).select("label", "segment", "score").cache()
+    try:
+        evaluator = BinaryClassificationEvaluator(rawPredictionCol="score", labelCol="label",
+                                                  metricName="areaUnderPR")
+        pr_auc = evaluator.evaluate(scored)
+        total = _counts(scored, threshold).first()
+        segments = _counts(scored, threshold, "segment").collect()
+    finally:
+        scored.unpersist()
+    tp, fp, fn = total["tp"] or 0, total["fp"] or 0, total["fn"] or 0
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    metrics = {
+        "pr_auc": float(pr_auc), "precision": precision, "recall": recall,
+        "f1": _ratio(2 * precision * recall, precision + recall),
+        "positives": float(total["pos"] or 0), "negatives": float((total["n"] or 0) - (total["pos"] or 0)),
+    }
+    for row in sorted(segments, key=lambda r: metric_key(r["segment"])):
+        key = metric_key(row["segment"])
+        metrics[f"segment_{key}_precision"] = _ratio(row["tp"], row["tp"] + row["fp"])
+        metrics[f"segment_{key}_recall"] = _ratio(row["tp"], row["tp"] + row["fn"])
+    return metrics
+
+
+def feature_importance(model: PipelineModel, feature_cols: list[str]) -> pd.DataFrame:
+    """Per-feature importance: the trees' importances, or the LR's absolute standardized coefficients.
+
+    Returns:
+        pandas frame (feature, importance), most important first.
+    """
+    last = model.stages[-1]
+    if hasattr(last, "featureImportances"):
+        values = last.featureImportances.toArray()
+    else:
+        values = abs(last.coefficients.toArray())
+    pdf = pd.DataFrame({"feature": list(feature_cols), "importance": [float(v) for v in values]})
+    return pdf.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def score_sample(model: PipelineModel, df: DataFrame, limit: int = 100_000, seed: int = 0) -> pd.DataFrame:
+    """(label, score) of up to about `limit` rows of `df`, as pandas, for the plots."""
+    n = df.count()
+    if n > limit:
+        df = df.sample(fraction=limit / n, seed=seed)
+    return with_score(model.transform(df)).select("label", "score").toPandas()

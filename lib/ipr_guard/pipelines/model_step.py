@@ -1,0 +1,135 @@
+"""The classifier's part of a run: silver inputs, point-in-time features, training when due, scoring.
+
+Features are computed for the run date only (one as-of date) in a nightly, and for the labels' as-of
+dates when training. Opted-out buyers' orders and reporters' complaints are left out of both (contract:
+`opt_out_analytics`); a merchant's opt-out does not exempt its store from enforcement.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ipr_guard.config import Config
+from ipr_guard.io import delta
+from ipr_guard.model import registry
+from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
+from ipr_guard.schema import TABLES, silver_schema
+from ipr_guard.transforms.features import feature_columns, merchant_features
+from ipr_guard.transforms.labels import closure_labels, snapshot_dates
+
+log = logging.getLogger(__name__)
+
+SILVER_INPUTS = ("merchants", "brands", "authorized_sellers", "listings", "orders", "complaints", "takedowns",
+                 "test_buys", "enforcement_actions", "privacy_requests")
+# A snapshot needs this much history for its 30-day windows to mean something.
+WARMUP_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The model that scores tonight, as loaded from the registry by its alias."""
+
+    model: object
+    name: str
+    version: str
+    threshold: float
+    importance: dict[str, float]
+
+
+def silver_inputs(spark: SparkSession, cfg: Config, run_date: dt.date) -> dict[str, DataFrame]:
+    """The silver tables the features need, with analytics opt-outs applied as of `run_date`."""
+    s = {}
+    for name in SILVER_INPUTS:
+        path = delta.table_path(cfg.lakehouse, "silver", name)
+        s[name] = delta.read(spark, path) if delta.exists(spark, path) else \
+            spark.createDataFrame([], silver_schema(TABLES[name]))
+    requests = s.pop("privacy_requests")
+    s["orders"] = exclude_opted_out(s["orders"], "buyer_id", opted_out(requests, run_date, cfg.timezone, "buyer"))
+    s["complaints"] = exclude_opted_out(s["complaints"], "reporter_id",
+                                        opted_out(requests, run_date, cfg.timezone, "reporter"))
+    return s
+
+
+def features_as_of(spark: SparkSession, cfg: Config, s: dict[str, DataFrame], dates: list[dt.date]) -> DataFrame:
+    """merchant_features for each of `dates` (one row per store registered by then and date)."""
+    as_of = spark.createDataFrame([(d,) for d in sorted(set(dates))], "as_of_date date")
+    return merchant_features(
+        as_of, s["merchants"], s["brands"], s["authorized_sellers"], s["listings"], s["orders"], s["complaints"],
+        s["takedowns"], s["test_buys"], s["enforcement_actions"], cfg.timezone, cfg.features,
+        tuple(cfg.rules.identity_fields), tuple(cfg.rules.closure_reasons),
+    )
+
+
+def training_examples(spark: SparkSession, cfg: Config, s: dict[str, DataFrame], run_date: dt.date,
+                      first_day: dt.date) -> DataFrame:
+    """Labelled examples: enforcement labels joined with the features as of each label's date."""
+    snaps = snapshot_dates(run_date, first_day, cfg.model.snapshot_every_days, WARMUP_DAYS)
+    labels = closure_labels(s["merchants"], s["enforcement_actions"], run_date,
+                            first_day + dt.timedelta(days=WARMUP_DAYS), snaps, cfg.timezone,
+                            tuple(cfg.rules.closure_reasons)).cache()
+    columns = feature_columns(cfg.features.windows)
+    dates = [r[0] for r in labels.select("as_of_date").distinct().collect()]
+    if not dates:
+        return labels.select("merchant_id", "as_of_date", "label", F.lit(None).cast("string").alias("segment"),
+                             *[F.lit(None).cast("double").alias(c) for c in columns])
+    feats = features_as_of(spark, cfg, s, dates)
+    return labels.join(feats, on=["merchant_id", "as_of_date"], how="inner").select(
+        "merchant_id", "as_of_date", "label", F.coalesce(F.col("business_type"), F.lit("unknown")).alias("segment"),
+        *columns,
+    )
+
+
+def table_versions(spark: SparkSession, cfg: Config) -> dict[str, int]:
+    """The silver tables' Delta versions: what a model was trained on, for its MLflow run."""
+    out = {}
+    for name in SILVER_INPUTS:
+        v = delta.version(spark, delta.table_path(cfg.lakehouse, "silver", name))
+        if v is not None:
+            out[f"silver.{name}"] = v
+    return out
+
+
+def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, DataFrame], first_day: dt.date):
+    """Builds the examples, trains, registers and gates a model for `run_date` (see model.registry)."""
+    examples = training_examples(spark, cfg, s, run_date, first_day).cache()
+    counts = {int(r["label"]): r["count"] for r in examples.groupBy("label").count().collect()}
+    log.info("[%s] training examples: %d positive, %d negative", run_date, counts.get(1, 0), counts.get(0, 0))
+    if counts.get(1, 0) < 2 or counts.get(0, 0) < 2:
+        log.warning("[%s] not enough labelled examples to train (%s); policy rules only", run_date, counts)
+        return None
+    outcome = registry.train_and_register(spark, cfg, run_date, examples, list(feature_columns(cfg.features.windows)),
+                                          table_versions(spark, cfg))
+    examples.unpersist()
+    log.info("[%s] model %s v%s is %s: %s", run_date, outcome.model_name, outcome.version, outcome.alias,
+             outcome.reason)
+    return outcome
+
+
+def feature_importance(model) -> dict[str, float]:
+    """Per input feature: the GBT's importance, or the |coefficient| of the (standardised) regression."""
+    stages = model.stages
+    inputs = stages[0].getInputCols()
+    last = stages[-1]
+    if hasattr(last, "featureImportances"):
+        values = last.featureImportances.toArray()
+    else:
+        values = [abs(v) for v in last.coefficients.toArray()]
+    return {name: float(v) for name, v in zip(inputs, values)}
+
+
+def load_champion(spark: SparkSession, cfg: Config) -> Champion | None:
+    """The `champion` alias of the registered model, or None before a first champion exists."""
+    found = registry.load_champion(spark, cfg)
+    if found is None:
+        return None
+    model, name, version, threshold = found
+    return Champion(model, name, str(version), float(threshold), feature_importance(model))
+
+
+def score_stores(champion: Champion, features: DataFrame) -> DataFrame:
+    """`features` with the champion's `score` (the model applied by transform, on the executors)."""
+    return registry.score(champion.model, features)
