@@ -19,7 +19,9 @@ SCHEMA = ("merchant_id string, as_of_date date, label double, segment string, up
 @pytest.fixture()
 def fresh(cfg, tmp_path):
     previous = mlflow.get_tracking_uri()
-    yield dataclasses.replace(cfg, lakehouse=str(tmp_path / "lh"))
+    # Floors fixed here, not taken from conf: the scenarios below are about these values.
+    model = dataclasses.replace(cfg.model, min_pr_auc=0.5, min_precision=0.7, min_recall=0.5, operating_threshold=0.5)
+    yield dataclasses.replace(cfg, lakehouse=str(tmp_path / "lh"), model=model)
     mlflow.set_tracking_uri(previous)
     mlflow.set_registry_uri(previous)
 

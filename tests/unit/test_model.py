@@ -134,7 +134,8 @@ def test_precision_under_the_minimum_is_never_champion(spark, store, examples):
     outcome = train_and_register(spark, _with_model(c, min_precision=1.01), D3, examples, FEATURES, TABLES,
                                  gbt_max_iter=20)
     assert outcome.alias == CHALLENGER
-    assert "is under min_precision 1.01" in outcome.reason and "at threshold 0.5" in outcome.reason
+    assert "is under min_precision 1.01" in outcome.reason
+    assert f"at threshold {c.model.operating_threshold:g}" in outcome.reason
     assert _alias_version(c) == "1"
 
 
@@ -177,7 +178,7 @@ def test_same_data_in_another_layout_gives_the_same_model(examples):
 
 
 def test_decide_names_what_failed_or_why_it_won(cfg):
-    m = cfg.model
+    m = dataclasses.replace(cfg.model, min_pr_auc=0.5, min_precision=0.7, min_recall=0.5, operating_threshold=0.5)
     good = {"pr_auc": 0.91, "precision": 0.8, "recall": 0.7}
     assert decide(good, None, m).alias == CHAMPION
     win = decide(good, ("3", {"pr_auc": 0.88}), m)

@@ -109,7 +109,7 @@ def test_every_table_has_a_suite():
     names = {p.stem for p in SUITE_FILES}
     from ipr_guard.schema import TABLES
     assert {f"silver.{t}" for t in TABLES} | {"gold.closure_candidates", "gold.listing_risk",
-                                              "gold.enforcement_kpis"} == names
+                                              "gold.enforcement_kpis", "gold.merchant_features"} == names
 
 
 @pytest.mark.parametrize("item, error", [

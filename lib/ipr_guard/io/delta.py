@@ -40,38 +40,53 @@ def version(spark: SparkSession, path: str) -> int | None:
     return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
 
 
-def create(df: DataFrame, path: str, properties: dict[str, str] | None = None) -> None:
+def _writer(df: DataFrame, mode: str, run_id: str | None):
+    writer = df.write.format("delta").mode(mode)
+    # The run id in the commit's metadata tells a completed run's commits from a killed one's.
+    return writer.option("userMetadata", run_id) if run_id else writer
+
+
+def create(df: DataFrame, path: str, properties: dict[str, str] | None = None, run_id: str | None = None) -> None:
     """Creates the table from `df`, with `properties` (delta.*) as table properties."""
-    writer = df.write.format("delta").mode("overwrite")
+    writer = _writer(df, "overwrite", run_id)
     for key, value in (properties or {}).items():
         writer = writer.option(key, value)
     writer.save(path)
 
 
-def replace_where(df: DataFrame, path: str, condition: str, properties: dict[str, str] | None = None) -> None:
+def replace_where(df: DataFrame, path: str, condition: str, properties: dict[str, str] | None = None,
+                  run_id: str | None = None) -> None:
     """Atomically replaces the rows matching `condition` with `df` (creates the table if needed).
 
     Rows of `df` must all match `condition`; Delta checks that and fails otherwise.
     """
     if not exists(df.sparkSession, path):
-        create(df, path, properties)
+        create(df, path, properties, run_id)
         return
-    df.write.format("delta").mode("overwrite").option("replaceWhere", condition).save(path)
+    _writer(df, "overwrite", run_id).option("replaceWhere", condition).save(path)
 
 
 def merge_rows(df: DataFrame, path: str, keys: list[str], update_condition: str | None = None,
-               properties: dict[str, str] | None = None) -> None:
+               properties: dict[str, str] | None = None, run_id: str | None = None) -> None:
     """Upserts `df` into the table on `keys` in one commit; `update_condition` gates updates."""
     spark = df.sparkSession
     if not exists(spark, path):
-        create(df, path, properties)
+        create(df, path, properties, run_id)
         return
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
-    (DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on)
-     .whenMatchedUpdateAll(condition=update_condition)
-     .whenNotMatchedInsertAll()
-     .execute())
+    # MERGE takes no writer options: its commit metadata comes from the session for this one commit.
+    key = "spark.databricks.delta.commitInfo.userMetadata"
+    if run_id:
+        spark.conf.set(key, run_id)
+    try:
+        (DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on)
+         .whenMatchedUpdateAll(condition=update_condition)
+         .whenNotMatchedInsertAll()
+         .execute())
+    finally:
+        if run_id:
+            spark.conf.unset(key)
 
 
-def append(df: DataFrame, path: str) -> None:
-    df.write.format("delta").mode("append").save(path)
+def append(df: DataFrame, path: str, run_id: str | None = None) -> None:
+    _writer(df, "append", run_id).save(path)

@@ -19,6 +19,7 @@ from pyspark.sql.window import Window
 
 from ipr_guard.config import Config
 from ipr_guard.io import delta
+from ipr_guard.pipelines.recovery import published_run_ids
 from ipr_guard.io.landing import DeliveryDay, list_deliveries, read_lines
 from ipr_guard.schema import TABLES, Table
 from ipr_guard.transforms.parse import Pseudonymise, parse_lines
@@ -59,8 +60,11 @@ def pending_days(spark: SparkSession, cfg: Config, run_date: dt.date) -> list[De
     log_path = delta.table_path(cfg.lakehouse, "meta", "ingest_log")
     if not delta.exists(spark, log_path):
         return days
+    # Only entries of runs that wrote their marker count: a killed run's days are read again.
+    published = spark.createDataFrame([(r,) for r in sorted(published_run_ids(spark, cfg.lakehouse))], "run_id string")
     taken = {(r["table"], r["ingest_date"], r["fingerprint"])
-             for r in delta.read(spark, log_path).select("table", "ingest_date", "fingerprint").collect()}
+             for r in delta.read(spark, log_path).join(published, on="run_id", how="left_semi")
+             .select("table", "ingest_date", "fingerprint").collect()}
     return [d for d in days if (d.table, d.ingest_date, d.fingerprint) not in taken]
 
 

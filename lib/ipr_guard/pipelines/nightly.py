@@ -23,7 +23,8 @@ from ipr_guard.io import delta
 from ipr_guard.io.files import RunLock, ensure_writable
 from ipr_guard.pii import load_hmac_key, pseudonymiser
 from ipr_guard.model import registry
-from ipr_guard.pipelines import ingest, model_step, privacy_step, publish, quality_gate
+from ipr_guard.faults import arm_during, fault_point
+from ipr_guard.pipelines import ingest, model_step, privacy_step, publish, quality_gate, recovery
 from ipr_guard.schema import TABLES
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class RunResult:
     quality: str = ""
     training: str = ""
     model: str = ""
+    recovered: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"run {self.run_id} for {self.run_date}: {self.status}"]
@@ -65,6 +67,8 @@ class RunResult:
             lines.append(f"  published {name}: {n} rows for {self.run_date}")
         if self.erasures or self.vacuumed:
             lines.append(f"  privacy: {self.erasures} erasure requests applied, {self.vacuumed} tables vacuumed")
+        for line in self.recovered:
+            lines.append(f"  recovered: {line}")
         if self.training:
             lines.append(f"  training: {self.training}")
         if self.model:
@@ -83,9 +87,13 @@ def stage(result: RunResult, name: str):
     """Logs a stage's start and end and records its duration (progress on long runs)."""
     log.info("[%s] %s ...", result.run_date, name)
     start = time.monotonic()
+    timer = arm_during(name)
     yield
+    if timer:
+        timer.cancel()
     result.stage_seconds[name] = time.monotonic() - start
     log.info("[%s] %s done in %.1fs", result.run_date, name, result.stage_seconds[name])
+    fault_point(f"after:{name}")
 
 
 def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
@@ -132,6 +140,8 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
                 force: bool, override_reason: str | None) -> RunResult:
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     privacy_step.set_retention_defaults(spark, cfg)
+    with stage(result, "recover"):
+        result.recovered = recovery.roll_back_incomplete(spark, cfg.lakehouse)
 
     with stage(result, "discover"):
         pending = ingest.pending_days(spark, cfg, run_date)
@@ -199,9 +209,12 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             result.quality = reports[0].message() + "; " + reports[1].message()
         quality_gate.enforce(reports[1])
         with stage(result, "publish"):
-            result.outputs = publish.publish_outputs(spark, cfg, run_date, outputs)
+            result.outputs = publish.publish_outputs(spark, cfg, run_date, outputs, result.run_id)
             ingest_log = ingest.ingest_log_rows(spark, list(batches.values()), result.run_id, run_date)
             delta.append(ingest_log, delta.table_path(cfg.lakehouse, "meta", "ingest_log"))
+            fault_point("publish:ingest_log")
+            # The run marker, written last: until it exists, this run's gold commits and ingest log
+            # entries do not count (pipelines.recovery).
             result.status = "published"
             finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
             versions = {n: delta.version(spark, delta.table_path(cfg.lakehouse, "gold", n)) for n in result.outputs}

@@ -12,6 +12,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ipr_guard.config import Config
+from ipr_guard.faults import fault_point
 from ipr_guard.io import delta
 from ipr_guard.io.files import write_bytes
 from ipr_guard.pipelines.ingest import TableBatch
@@ -133,19 +134,27 @@ def compute_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, changed
     return {name: df.cache() for name, df in outputs.items()}
 
 
-def publish_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, outputs: dict[str, DataFrame]) -> dict[str, int]:
-    """Writes the gold tables (one commit each) and the reviewers' files; returns row counts for D."""
+def publish_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, outputs: dict[str, DataFrame],
+                    run_id: str) -> dict[str, int]:
+    """Writes the gold tables (one commit each, tagged with `run_id`) and the reviewers' files.
+
+    The commits count only once the caller writes the run marker (see pipelines.recovery).
+
+    Returns:
+        Row counts for D per table.
+    """
     gold = {name: delta.table_path(cfg.lakehouse, "gold", name) for name in outputs}
     counts = {}
-    for name in ("closure_candidates", "listing_risk"):
-        df = outputs[name]
-        delta.replace_where(df, gold[name], f"run_date = DATE'{run_date}'")
-        counts[name] = df.count()
-    delta.replace_where(outputs["merchant_features"], gold["merchant_features"], f"as_of_date = DATE'{run_date}'")
-    counts["merchant_features"] = outputs["merchant_features"].count()
+    for name, condition in (("closure_candidates", f"run_date = DATE'{run_date}'"),
+                            ("listing_risk", f"run_date = DATE'{run_date}'"),
+                            ("merchant_features", f"as_of_date = DATE'{run_date}'")):
+        delta.replace_where(outputs[name], gold[name], condition, run_id=run_id)
+        counts[name] = outputs[name].count()
+        fault_point(f"publish:{name}")
     kpis = outputs["enforcement_kpis"]
-    delta.merge_rows(kpis, gold["enforcement_kpis"], ["kpi_date"])
+    delta.merge_rows(kpis, gold["enforcement_kpis"], ["kpi_date"], run_id=run_id)
     counts["enforcement_kpis"] = kpis.count()
+    fault_point("publish:enforcement_kpis")
     write_reports(spark, cfg, run_date)
     for df in outputs.values():
         df.unpersist()

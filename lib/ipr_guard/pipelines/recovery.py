@@ -1,0 +1,83 @@
+"""Run-level atomic publishing: a run's gold commits count only once its run marker is written.
+
+A nightly publishes one Delta commit per gold table, then its ingest log entries, then its row in
+`meta/runs` (the marker, written last). Every gold commit carries the run id as Delta commit metadata
+(`userMetadata`). A run killed between those commits leaves gold tables whose latest commit belongs to a
+run without a marker; the next run, under the lakehouse lock and before anything else, restores each such
+table to the version the last published run recorded (Delta RESTORE), so the latest versions again hold
+only completed runs. Ingest log entries of a run without a marker are ignored, so the days it read are
+read again. Readers that must never see a mix, even while a run is publishing, read the versions recorded
+in the marker (`published_versions`).
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from delta.tables import DeltaTable
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from ipr_guard.io import delta
+from ipr_guard.io.files import hadoop_fs
+
+log = logging.getLogger(__name__)
+
+GOLD_TABLES = ("closure_candidates", "listing_risk", "enforcement_kpis", "merchant_features")
+
+
+def published_run_ids(spark: SparkSession, lakehouse: str) -> set[str]:
+    """Run ids with a marker (status published) in meta/runs."""
+    path = delta.table_path(lakehouse, "meta", "runs")
+    if not delta.exists(spark, path):
+        return set()
+    return {r[0] for r in delta.read(spark, path).where(F.col("status") == "published").select("run_id").collect()}
+
+
+def published_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
+    """Each gold table's version as of the latest published run ({} before any)."""
+    path = delta.table_path(lakehouse, "meta", "runs")
+    if not delta.exists(spark, path):
+        return {}
+    last = (delta.read(spark, path).where(F.col("status") == "published")
+            .orderBy(F.col("finished_at").desc(), F.col("run_id").desc()).select("gold_versions").first())
+    return {k: int(v) for k, v in json.loads(last[0]).items() if v is not None} if last else {}
+
+
+def _latest_commit_run(spark: SparkSession, path: str) -> tuple[int, str | None]:
+    row = DeltaTable.forPath(spark, path).history(1).select("version", "userMetadata").first()
+    return int(row[0]), row[1]
+
+
+def roll_back_incomplete(spark: SparkSession, lakehouse: str) -> list[str]:
+    """Restores gold tables whose latest commit belongs to a run that never wrote its marker.
+
+    Returns:
+        One line per table rolled back (empty when the last run completed).
+    """
+    done = published_run_ids(spark, lakehouse)
+    versions = published_versions(spark, lakehouse)
+    actions = []
+    for name in GOLD_TABLES:
+        path = delta.table_path(lakehouse, "gold", name)
+        if not delta.exists(spark, path):
+            continue
+        latest, run_id = _latest_commit_run(spark, path)
+        if run_id is None or run_id in done or run_id.startswith("restore:"):
+            continue
+        target = versions.get(name)
+        if target is None:
+            # Created by a run that never completed: no published state to go back to.
+            fs, jpath = hadoop_fs(spark, path)
+            fs.delete(jpath, True)
+            actions.append(f"removed gold/{name}: created by run {run_id}, which did not complete")
+        else:
+            spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", f"restore:{run_id}")
+            try:
+                DeltaTable.forPath(spark, path).restoreToVersion(target)
+            finally:
+                spark.conf.unset("spark.databricks.delta.commitInfo.userMetadata")
+            actions.append(f"restored gold/{name} from v{latest} to v{target}: run {run_id} did not complete")
+    for line in actions:
+        log.warning(line)
+    return actions
