@@ -4,11 +4,20 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 
 from pyspark.sql import SparkSession
 
 from ipr_guard.errors import UsageError
+
+
+LOCK_SETTLE_SECONDS = 0.5
+
+
+def _busy(holder: dict) -> UsageError:
+    return UsageError(f"another run ({holder.get('run_id', 'unknown')}, pid {holder.get('pid', '?')} "
+                      f"on {holder.get('host', '?')}) is working on this lakehouse; try again when it has finished")
 
 
 def hadoop_fs(spark: SparkSession, path: str):
@@ -92,13 +101,18 @@ class RunLock:
                 if self._stale(holder):
                     self.fs.delete(self.path, False)
                     continue
-                raise UsageError(f"another run ({holder.get('run_id', 'unknown')}, pid {holder.get('pid', '?')} "
-                                 f"on {holder.get('host', '?')}) is working on this lakehouse; try again when "
-                                 f"it has finished") from None
+                raise _busy(holder) from None
             try:
                 out.write(bytearray(body.encode()))
             finally:
                 out.close()
+            # Create-if-absent is a check then a create on some file systems (the local one included):
+            # two runs starting in the same instant can both pass it. Reading the lock back after a
+            # pause lets only the last writer go on.
+            time.sleep(LOCK_SETTLE_SECONDS)
+            holder = self._holder()
+            if holder.get("run_id") != self.run_id:
+                raise _busy(holder)
             return self
         raise UsageError("could not take the lakehouse lock")
 
