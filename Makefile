@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 PYTEST_ARGS ?=
+# Two pytest workers (pytest-xdist), each test file kept on one worker: much of a test's time is one
+# process's driver-side work (JVM start, planning, Great Expectations), so two overlap well on 2 cores.
+# PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 
 .PHONY: setup demo test test-fast clean zip
 
@@ -21,16 +26,17 @@ demo: $(STAMP)
 	$(BIN)/ipr-guard demo --out $(DEMO_DIR)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache
 
-# The package as a zip for spark-submit --py-files (Spark puts zips, not wheels, on the workers' path).
-dist/ipr_guard.zip: $(shell find lib/ipr_guard -name '*.py')
-	mkdir -p dist && rm -f $@ && cd lib && $(CURDIR)/$(BIN)/python -m zipfile -c $(CURDIR)/$@ ipr_guard
+# The job as a zip for spark-submit --py-files (Spark puts zips, not wheels, on the workers' path):
+# the package with conf/ and expectations/ bundled inside (deploy/build_zip.py).
+dist/ipr_guard.zip: deploy/build_zip.py $(shell find lib/ipr_guard -name '*.py' -o -name '*.html') $(shell find conf expectations -type f)
+	$(BIN)/python deploy/build_zip.py $@
 
 zip: $(STAMP) dist/ipr_guard.zip

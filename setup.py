@@ -24,7 +24,7 @@ setup(
     ],
     extras_require={
         "dev": ["pytest==9.2.0", "deltalake==1.6.6", "duckdb==2.0.1", "playwright==1.65.2",
-                "pyahocorasick==2.3.1"],
+                "pyahocorasick==2.3.1", "pytest-xdist==3.8.0"],
     },
     entry_points={"console_scripts": ["ipr-guard=ipr_guard.cli:main"]},
 )

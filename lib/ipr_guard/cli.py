@@ -112,6 +112,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", type=int, default=5, help="rows of each view to print (default 5)")
     _common(p)
 
+    p = sub.add_parser("review", help="take in reviewers' decisions on a day's closure candidates",
+                       description="Reviewers' decisions on the closure candidates of a run date.")
+    review_sub = p.add_subparsers(dest="review_command", metavar="ACTION", required=True, parser_class=_Parser)
+    p = review_sub.add_parser(
+        "import", help="check a reviewers' return file and store its decisions",
+        description="Checks the whole file (CSV UTF-8 with merchant_id, decision, reviewer, note; decision "
+                    "confirm, reject or needs_more_evidence; rows with an empty decision are skipped) against "
+                    "the closure candidates published for --date, lists every problem with its line number "
+                    "and imports nothing if there is one; otherwise stores the decisions in "
+                    "meta/review_decisions (reviewer pseudonymised). Re-importing a file changes nothing; a "
+                    "later file's decision for a store replaces the earlier one.")
+    p.add_argument("file", help="the return file (e.g. the exported closure_candidates.csv, filled in)")
+    p.add_argument("--date", required=True, type=parse_date, help="run date D of the candidate list decided on")
+    p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+    p.add_argument("--env", default="local", help="configuration layer under conf/ on top of conf/base")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one configuration value (repeatable)")
+
+    p = sub.add_parser("candidates", help="reprint a past run's candidate list exactly as it was published",
+                       description="Reads gold closure_candidates at the table version the latest published run "
+                                   "for --date recorded in meta/runs (Delta time travel), so later reruns do not "
+                                   "change it, and prints it with the run id, model version and table versions.")
+    p.add_argument("--date", required=True, type=parse_date, help="run date D of the list")
+    _common(p, paths=False)
+    p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+
+    p = sub.add_parser("kpis", help="print the enforcement KPIs of a period and write their charts",
+                       description="Prints one line per day of gold enforcement_kpis from --start to --end (as "
+                                   "of the latest published run) and writes the KPI charts (PNG, with the target "
+                                   "lines of reports.kpi_targets) to --out.")
+    p.add_argument("--start", required=True, type=parse_date, help="first kpi_date")
+    p.add_argument("--end", required=True, type=parse_date, help="last kpi_date (inclusive)")
+    p.add_argument("--out", help="folder for the charts (default <lakehouse>/reports/kpis_START_END)")
+    _common(p, paths=False)
+    p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+
+    p = sub.add_parser("maintain", help="compact small files (OPTIMIZE) and VACUUM every Delta table",
+                       description="Under the lakehouse lock (never during a nightly): compacts the small files "
+                                   "of every bronze, silver, gold, meta and quarantine Delta table, VACUUMs them "
+                                   "with maintenance.vacuum_retention_hours, and logs files before and after per "
+                                   "table in meta/maintenance_log.")
+    p.add_argument("--date", type=parse_date, default=None,
+                   help="day recorded in the log (default: today in the marketplace's time zone)")
+    _common(p, paths=False)
+    p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+
     sub.add_parser("jars", help="fetch Delta's JVM jars into the local cache and print their paths",
                    description="Fetches Delta's jars from Maven Central into $IPR_GUARD_JAR_CACHE "
                                "(default ~/.cache/ipr-guard/jars), checks them, and prints their paths "
@@ -197,6 +243,42 @@ def cmd_share(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from ipr_guard.pipelines import review
+    cfg = _load(args)
+    print(review.run_import(_session(cfg), cfg, args.file, args.date).summary())
+    return 0
+
+
+def cmd_candidates(args) -> int:
+    from ipr_guard.pipelines import audit
+    cfg = _load(args)
+    if not cfg.lakehouse:
+        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+    print(audit.run_candidates(_session(cfg), cfg, args.date))
+    return 0
+
+
+def cmd_kpis(args) -> int:
+    from ipr_guard.pipelines import audit
+    if args.end < args.start:
+        raise UsageError(f"--end {args.end} is before --start {args.start}")
+    cfg = _load(args)
+    if not cfg.lakehouse:
+        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+    print(audit.run_kpis(_session(cfg), cfg, args.start, args.end, args.out))
+    return 0
+
+
+def cmd_maintain(args) -> int:
+    from zoneinfo import ZoneInfo
+    from ipr_guard.pipelines import maintain
+    cfg = _load(args)
+    day = args.date or dt.datetime.now(ZoneInfo(cfg.timezone)).date()
+    print(maintain.summary(maintain.run(_session(cfg), cfg, day)))
+    return 0
+
+
 def cmd_jars(args) -> int:
     from ipr_guard.jars import delta_jars
     print(",".join(str(p) for p in delta_jars()))
@@ -204,7 +286,7 @@ def cmd_jars(args) -> int:
 
 
 COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "train": cmd_train, "evaluate": cmd_evaluate, "generate": cmd_generate, "demo": cmd_demo,
-            "share": cmd_share, "jars": cmd_jars}
+            "share": cmd_share, "jars": cmd_jars, "maintain": cmd_maintain, "candidates": cmd_candidates, "kpis": cmd_kpis, "review": cmd_review}
 
 
 def main(argv: list[str] | None = None) -> int:

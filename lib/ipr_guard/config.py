@@ -91,6 +91,41 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class KpiTargets:
+    """Targets drawn on the report's KPI charts (shares of 1)."""
+
+    proactive_before_first_sale_share: float = 0.8
+    notice_processed_within_24h_share: float = 0.95
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    """Reviewers' decisions: how long a rejection keeps a store off the list, how much of a note is kept."""
+
+    suppress_days: int = 30
+    note_max_chars: int = 500
+
+
+@dataclass(frozen=True)
+class DriftConfig:
+    """Nightly drift of the champion's inputs and scores against its training baseline (PSI)."""
+
+    psi_threshold: float = 0.25
+    retrain_on_drift: bool = True
+    min_rows: int = 50
+    top_features: int = 10
+    baseline: str = "validation"
+
+
+@dataclass(frozen=True)
+class MaintenanceConfig:
+    """Table maintenance (`ipr-guard maintain`): compaction of small files, VACUUM retention."""
+
+    vacuum_retention_hours: int = 168
+    optimize: bool = True
+
+
+@dataclass(frozen=True)
 class QualityConfig:
     expectations: str | None
     severity: dict[str, str]
@@ -114,6 +149,10 @@ class Config:
     features: FeaturesConfig | None = None
     model: ModelConfig | None = None
     sharing: SharingConfig | None = None
+    drift: DriftConfig = DriftConfig()
+    review: ReviewConfig = ReviewConfig()
+    kpi_targets: KpiTargets = KpiTargets()
+    maintenance: MaintenanceConfig = MaintenanceConfig()
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def with_paths(self, landing: str | None = None, lakehouse: str | None = None) -> "Config":
@@ -123,14 +162,15 @@ class Config:
 
 
 def default_conf_dir() -> Path:
-    """The conf/ folder: $IPR_GUARD_CONF_DIR, else ./conf, else the one beside the package sources."""
+    """The conf/ folder: $IPR_GUARD_CONF_DIR, else ./conf, else the checkout's or the job zip's."""
+    from ipr_guard.resources import project_dir
     env = os.environ.get("IPR_GUARD_CONF_DIR")
     if env:
         return Path(env)
     here = Path.cwd() / "conf"
     if (here / "base").is_dir():
         return here
-    return Path(__file__).resolve().parents[2] / "conf"
+    return project_dir("conf")
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -253,6 +293,51 @@ def _model(raw: dict) -> ModelConfig:
     )
 
 
+def _review(raw: dict) -> ReviewConfig:
+    return ReviewConfig(
+        suppress_days=_num(raw, "review.suppress_days", 0, 3650, int),
+        note_max_chars=_num(raw, "review.note_max_chars", 0, 100_000, int),
+    )
+
+
+def _drift(raw: dict) -> DriftConfig:
+    if "drift" not in raw:
+        return DriftConfig()
+    retrain = _get(raw, "drift.retrain_on_drift")
+    if not isinstance(retrain, bool):
+        raise UsageError(f"configuration drift.retrain_on_drift={retrain!r} is not true or false")
+    return DriftConfig(
+        psi_threshold=_num(raw, "drift.psi_threshold", 0, 100),
+        retrain_on_drift=retrain,
+        min_rows=_num(raw, "drift.min_rows", 1, 10**12, int),
+        top_features=_num(raw, "drift.top_features", 1, 10_000, int),
+        baseline=_drift_baseline(raw),
+    )
+
+
+def _drift_baseline(raw: dict) -> str:
+    value = str(_get(raw, "drift.baseline"))
+    if value not in ("validation", "train"):
+        raise UsageError(f"configuration drift.baseline={value!r}: use validation or train")
+    return value
+
+
+def _maintenance(raw: dict, erasure_window_hours: int) -> MaintenanceConfig:
+    section = raw.get("maintenance") or {}
+    hours = _num(raw, "maintenance.vacuum_retention_hours", 0, 24 * 3650, int) if "vacuum_retention_hours" in section \
+        else MaintenanceConfig.vacuum_retention_hours
+    # Tables are created with delta.deletedFileRetentionDuration = the erasure window; a shorter VACUUM
+    # retention would need Delta's safety check switched off and could delete files a reader or the
+    # recovery of a killed run still needs.
+    if hours < erasure_window_hours:
+        raise UsageError(f"configuration maintenance.vacuum_retention_hours={hours} is below "
+                         f"privacy.erasure_window_hours={erasure_window_hours} (the tables' deleted-file retention)")
+    optimize = section.get("optimize", MaintenanceConfig.optimize)
+    if not isinstance(optimize, bool):
+        raise UsageError(f"configuration maintenance.optimize={optimize!r} is not true or false")
+    return MaintenanceConfig(vacuum_retention_hours=hours, optimize=optimize)
+
+
 def _validate(env: str, raw: dict) -> Config:
     tz = _get(raw, "market.timezone")
     try:
@@ -317,5 +402,12 @@ def _validate(env: str, raw: dict) -> Config:
         features=_features(raw),
         model=model,
         sharing=_sharing(raw),
+        drift=_drift(raw),
+        review=_review(raw),
+        maintenance=_maintenance(raw, _num(raw, "privacy.erasure_window_hours", 0, 24 * 3650, int)),
+        kpi_targets=KpiTargets(
+            proactive_before_first_sale_share=_num(raw, "reports.kpi_targets.proactive_before_first_sale_share", 0, 1),
+            notice_processed_within_24h_share=_num(raw, "reports.kpi_targets.notice_processed_within_24h_share", 0, 1),
+        ),
         raw=raw,
     )

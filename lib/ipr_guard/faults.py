@@ -2,7 +2,7 @@
 
 `IPR_GUARD_FAULT` names one point, e.g. ``after:ingest`` (a stage boundary), ``publish:closure_candidates``
 (right after that gold table's commit) or ``during:silver:1.5`` (1.5 s into the silver stage, in the
-middle of its writes). Unset, as in every real run, the points cost one dictionary lookup. SIGKILL is
+middle of its writes). A point may name a run date, ``after:gold@2026-10-02``, to kill one day of a backfill. Unset, as in every real run, the points cost one dictionary lookup. SIGKILL is
 what a lost executor host, the OOM killer or `kill -9` of a scheduler does: no handler, no cleanup.
 """
 from __future__ import annotations
@@ -18,9 +18,10 @@ def _kill() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def fault_point(name: str) -> None:
-    """Kills the process here if `IPR_GUARD_FAULT` names this point."""
-    if os.environ.get(ENV) == name:
+def fault_point(name: str, run_date: object = None) -> None:
+    """Kills the process here if `IPR_GUARD_FAULT` names this point (and, with ``@DATE``, this run date)."""
+    spec = os.environ.get(ENV)
+    if spec is not None and (spec == name or (run_date is not None and spec == f"{name}@{run_date}")):
         _kill()
 
 

@@ -25,12 +25,16 @@ KEYS = {"closure_candidates": ["run_date", "merchant_id"], "listing_risk": ["run
         "enforcement_kpis": ["kpi_date"], "merchant_features": ["merchant_id", "as_of_date"]}
 
 
-def nightly(landing: Path, lake: Path, fault: str | None = None, date: str = DATE) -> subprocess.CompletedProcess:
+def cli(*args: str, fault: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "IPR_GUARD_FAULT"} | {"IPR_GUARD_HMAC_KEY": TEST_KEY}
     if fault:
         env["IPR_GUARD_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "ipr_guard.cli", "nightly", "--date", date, "--landing", str(landing),
-                           "--lakehouse", str(lake)], capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run([sys.executable, "-m", "ipr_guard.cli", *args], capture_output=True, text=True,
+                          timeout=900, env=env)
+
+
+def nightly(landing: Path, lake: Path, fault: str | None = None, date: str = DATE) -> subprocess.CompletedProcess:
+    return cli("nightly", "--date", date, "--landing", str(landing), "--lakehouse", str(lake), fault=fault)
 
 
 def published(spark, lake: Path) -> dict[str, list]:
@@ -66,3 +70,15 @@ def test_killed_runs_then_a_rerun_publish_what_an_undisturbed_run_does(spark, tm
     # And the rerun is a published run like any other: a further rerun changes nothing.
     again = nightly(landing, lake)
     assert again.returncode == 0 and "already published" in again.stdout
+
+    # A backfill of both days killed half-way through the second, then started again: the first day is
+    # skipped, the second recovered and finished, and the result is that of the undisturbed runs.
+    backfill = ("backfill", "--start", "2026-10-01", "--end", DATE, "--landing", str(landing),
+                "--lakehouse", str(tmp_path / "backfill"))
+    killed = cli(*backfill, fault=f"after:gold@{DATE}")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-1500:]
+    assert "run 2026-10-01-" in killed.stdout and f"run {DATE}-" not in killed.stdout
+    restarted = cli(*backfill)
+    assert restarted.returncode == 0, restarted.stderr[-2000:]
+    assert "2026-10-01 already published, skipped" in restarted.stderr
+    assert published(spark, tmp_path / "backfill") == published(spark, tmp_path / "reference")

@@ -140,3 +140,35 @@ def test_referential_integrity_is_recorded_and_can_be_made_critical(spark, copy,
     row = results.where("expectation_type = 'expect_column_values_to_reference_existing_keys' "
                         "AND table = 'silver.takedowns' AND severity = 'warning'").first()
     assert (row["success"], row["unexpected_count"], row["example_values"]) == (False, 1, ["L-nowhere"])
+
+
+def test_a_table_folder_missing(spark, copy, hmac_key):
+    root, cfg = copy
+    shutil.rmtree(root / "landing" / "listings")  # the whole feed gone, earlier days included
+    write_day(root / "landing", "orders", "2026-10-04", _orders("2026-10-04", 200))
+    _expect_stop(spark, cfg, root, "listings: delivery day 2026-10-04 is missing or empty")
+    # What silver already holds of the vanished folder is kept.
+    assert delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "listings")).count() == 60
+
+
+def test_an_empty_day(spark, copy, hmac_key):
+    root, cfg = copy
+    folder = root / "landing" / "orders" / "ingest_date=2026-10-04"
+    folder.mkdir(parents=True)
+    (folder / "part-00000.jsonl").write_bytes(b"")
+    write_day(root / "landing", "listings", "2026-10-04", _listings("2026-10-04", 20))
+    _expect_stop(spark, cfg, root, "orders: delivery day 2026-10-04 is missing or empty")
+
+
+def test_a_day_delivered_twice(spark, copy, hmac_key):
+    root, cfg = copy
+    # Day 3 arrives again, identical, as a second file beside the first; day 4 as usual.
+    write_day(root / "landing", "orders", "2026-10-03", _orders("2026-10-03", 200), name="part-00001.jsonl")
+    write_day(root / "landing", "orders", "2026-10-04", _orders("2026-10-04", 200))
+    write_day(root / "landing", "listings", "2026-10-04", _listings("2026-10-04", 20))
+    silver_before = delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders")).count()
+    result = nightly.run(spark, cfg, DAY4)
+    assert result.status == "published"
+    # Day 3 is read again in full (both copies) and day 4 once: 600 read, 200 of them duplicates.
+    assert result.accounting["orders"] == {"rows_read": 600, "accepted": 400, "quarantined": 0, "duplicates": 200}
+    assert delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders")).count() == silver_before + 200

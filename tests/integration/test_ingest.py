@@ -155,3 +155,14 @@ def test_huge_strings_invalid_utf8_renamed_columns_and_empty_files(spark, env):
     }
     raw = {r["line_number"]: r["_raw"] for r in batch.parsed.where("_reason IS NOT NULL").collect()}
     assert len(raw[2]) == cfg.ingest.max_raw_line_chars  # the quarantine keeps a bounded copy
+
+
+def test_a_negative_price_and_a_key_delivered_twice_across_days(spark, env):
+    landing, cfg = env
+    write_day(landing, "listings", D1, [listing("L1", "2026-10-01T09:00:00+08:00"),
+                                        listing("L2", "2026-10-01T09:00:00+08:00", price=-5)])
+    write_day(landing, "listings", D2, [listing("L1", "2026-10-01T09:00:00+08:00")])  # same row, next day
+    batch = _batch(spark, cfg, "listings")
+    assert (batch.rows_read, batch.accepted, batch.quarantined, batch.duplicates) == (3, 1, 1, 1)
+    assert [r["_reason"] for r in batch.parsed.where("_reason IS NOT NULL").collect()] == \
+        ["price: -5.0 is not greater than 0"]

@@ -1,10 +1,53 @@
 """Small helpers over path-based Delta tables, so that pipelines state what they write, not how."""
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession
+import logging
+import random
+import time
+from typing import Callable
+
+from delta.exceptions import (ConcurrentAppendException, ConcurrentDeleteDeleteException,
+                              ConcurrentDeleteReadException, ConcurrentTransactionException)
 from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+# Conflicts a keyed write may simply run again: the losing commit saw files that another writer (a
+# compaction, another table's maintenance) added or removed meanwhile. Rerunning the whole command reads
+# the new snapshot, and since every write here is keyed (replaceWhere, MERGE) the result is the same as
+# if it had run alone. A schema or protocol change (MetadataChanged, ProtocolChanged) is not retried:
+# it needs a person.
+RETRYABLE = (ConcurrentAppendException, ConcurrentDeleteReadException, ConcurrentDeleteDeleteException,
+             ConcurrentTransactionException)
+RETRY_ATTEMPTS = 5
 
 
+def retry_on_conflict(write: Callable[[], None], path: str, attempts: int = RETRY_ATTEMPTS,
+                      base_delay: float = 0.5) -> int:
+    """Runs `write`, running it again after Delta's retryable conflicts, with jittered backoff.
+
+    Args:
+        write: a keyed, idempotent write (the whole command, not a part of it).
+        path: the table, for the log line.
+        attempts: tries in all before the conflict is raised.
+        base_delay: seconds before the first retry; doubled each time.
+
+    Returns:
+        The number of retries it took (0 when the first try committed).
+    """
+    for attempt in range(attempts):
+        try:
+            write()
+            return attempt
+        except RETRYABLE as e:
+            if attempt == attempts - 1:
+                raise
+            delay = base_delay * 2 ** attempt * (1 + random.random())
+            log.warning("write conflict on %s (%s), retry %d/%d in %.1fs", path, type(e).__name__,
+                        attempt + 1, attempts - 1, delay)
+            time.sleep(delay)
+    return attempts
 
 def stats_properties(df: DataFrame, excluded: list[str]) -> dict[str, str]:
     """Table properties that keep `excluded` columns (personal data) out of Delta's per-file min/max.
@@ -63,7 +106,7 @@ def replace_where(df: DataFrame, path: str, condition: str, properties: dict[str
     if not exists(df.sparkSession, path):
         create(df, path, properties, run_id)
         return
-    _writer(df, "overwrite", run_id).option("replaceWhere", condition).save(path)
+    retry_on_conflict(lambda: _writer(df, "overwrite", run_id).option("replaceWhere", condition).save(path), path)
 
 
 def merge_rows(df: DataFrame, path: str, keys: list[str], update_condition: str | None = None,
@@ -79,14 +122,15 @@ def merge_rows(df: DataFrame, path: str, keys: list[str], update_condition: str 
     if run_id:
         spark.conf.set(key, run_id)
     try:
-        (DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on)
-         .whenMatchedUpdateAll(condition=update_condition)
-         .whenNotMatchedInsertAll()
-         .execute())
+        retry_on_conflict(lambda: (DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on)
+                                   .whenMatchedUpdateAll(condition=update_condition)
+                                   .whenNotMatchedInsertAll()
+                                   .execute()), path)
     finally:
         if run_id:
             spark.conf.unset(key)
 
 
 def append(df: DataFrame, path: str, run_id: str | None = None) -> None:
+    """Appends `df` in one commit. Blind appends never conflict in Delta, so there is no retry."""
     _writer(df, "append", run_id).save(path)

@@ -6,6 +6,7 @@ Modules:
     plots: the PR curve, score distribution and feature-importance figures logged with each run.
     registry: `train_and_register`, `load_champion`, `score`, `needs_training`: what a nightly calls.
     promotion: registry primitives (look-ups by alias and run date, aliasing, registering) and the gate.
+    drift: quantile-bin baselines, bin assignment and PSI of the champion's inputs and score.
 
 Nothing here is imported by `ipr_guard.model` itself, so importing the package does not import MLflow.
 """

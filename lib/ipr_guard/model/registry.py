@@ -3,13 +3,14 @@
 `train_and_register` trains both candidates, logs one MLflow run, registers the better one and gives it
 the `champion` or `challenger` alias (see `promotion.decide`). A run date's model is registered once: a
 rerun for the same run date finds the version tagged with that date and returns its outcome without
-training again. `needs_training` tells a nightly when the champion is due for retraining.
+training again. `training_reason` tells a nightly why the champion is due for retraining (its age, or
+drift flagged on the last published night), `needs_training` whether it is.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mlflow
 import pandas as pd
@@ -22,6 +23,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from ipr_guard.config import Config
 from ipr_guard.model import plots
+from ipr_guard.model.drift import NightDrift
 from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, Decision, decide, ensure_alias, load_version,
                                        register_version, version_by_alias, version_for_run_date)
 from ipr_guard.model.tracking import client_for, configure_tracking, quiet_mlflow
@@ -29,7 +31,7 @@ from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, evaluate, feature_i
                                       score_sample, split_by_time, with_score)
 
 __all__ = ["CHALLENGER", "CHAMPION", "TrainOutcome", "champion_age_days", "load_champion", "needs_training",
-           "score", "train_and_register"]
+           "score", "train_and_register", "training_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class TrainOutcome:
         run_id: the MLflow run that trained it.
         threshold: its operating threshold.
         reused: True when the run date's version already existed and nothing was trained.
+        model: the fitted pipeline when it was trained now (None when reused), for its drift baseline.
     """
 
     model_name: str
@@ -60,6 +63,7 @@ class TrainOutcome:
     run_id: str
     threshold: float
     reused: bool = False
+    model: PipelineModel | None = field(default=None, compare=False, repr=False)
 
 
 def _reuse(client: MlflowClient, mv: ModelVersion, cfg: Config) -> TrainOutcome:
@@ -189,7 +193,7 @@ def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, exam
     log.info("model %s v%s (%s, run date %s) is %s: %s", m.name, mv.version, MODEL_TYPES[chosen], run_date,
              decision.alias, decision.reason)
     return TrainOutcome(m.name, str(mv.version), decision.alias, decision.reason, dict(new), run.info.run_id,
-                        m.operating_threshold)
+                        m.operating_threshold, model=models[chosen])
 
 
 def load_champion(spark: SparkSession, cfg: Config) -> tuple[PipelineModel, str, str, float] | None:
@@ -230,7 +234,32 @@ def champion_age_days(cfg: Config, run_date: dt.date) -> int | None:
     return (run_date - dt.date.fromisoformat(mv.tags["run_date"])).days
 
 
-def needs_training(cfg: Config, run_date: dt.date) -> bool:
-    """True when there is no champion or it is at least `model.retrain_every_days` old."""
-    age = champion_age_days(cfg, run_date)
-    return age is None or age >= cfg.model.retrain_every_days
+def training_reason(cfg: Config, run_date: dt.date, drift: NightDrift | None = None) -> str | None:
+    """Why a nightly for `run_date` must train, or None when the champion stays as it is.
+
+    Training is due when there is no champion, when it is at least `model.retrain_every_days` old, or
+    (with `drift.retrain_on_drift`) when the last published night's drift check flagged the score or a
+    watched input of the current champion. At most one model per run date is trained either way (a rerun
+    reuses it), so drift that persists retrains once a night until a new champion clears it.
+
+    Args:
+        cfg: validated configuration.
+        run_date: the nightly's run date.
+        drift: the last published night's drift check (`drift_step.last_published_drift`), if any.
+    """
+    configure_tracking(cfg)
+    mv = version_by_alias(client_for(cfg), cfg.model.name, CHAMPION)
+    if mv is None or "run_date" not in mv.tags:
+        return "no champion yet"
+    age = (run_date - dt.date.fromisoformat(mv.tags["run_date"])).days
+    if age >= cfg.model.retrain_every_days:
+        return f"champion v{mv.version} is {age} days old (model.retrain_every_days {cfg.model.retrain_every_days})"
+    if (cfg.drift.retrain_on_drift and drift is not None and drift.flagged
+            and drift.model_version == str(mv.version)):
+        return drift.reason()
+    return None
+
+
+def needs_training(cfg: Config, run_date: dt.date, drift: NightDrift | None = None) -> bool:
+    """True when `training_reason` gives a reason: no champion, an old one, or drift flagged last night."""
+    return training_reason(cfg, run_date, drift) is not None

@@ -27,8 +27,10 @@ def run(cfg: Config, out: Path, stores: int, days: int, seed: int, build_session
     spark = build_session(cfg)
     result = nightly.run(spark, cfg, summary.end_date)
     print(result.summary())
+    reports = out / "lakehouse" / "reports" / str(summary.end_date)
     print(f"\nlanding:     {out / 'landing'}\nground truth: {out / 'truth'}\nlakehouse:   {out / 'lakehouse'}"
           f"\n  gold tables: {out / 'lakehouse' / 'gold'}/{{closure_candidates,listing_risk,enforcement_kpis}}"
-          f"\n  reports:     {out / 'lakehouse' / 'reports' / str(summary.end_date)}/"
-          f"{{closure_candidates.csv,report.html}}\ndemo finished in {time.monotonic() - t0:.0f}s")
+          f"\n  review list: {reports / 'closure_candidates.csv'} (open in a spreadsheet; fill in decision, "
+          f"reviewer, note)\n  report:      {reports / 'report.html'} (open in a browser)"
+          f"\ndemo finished in {time.monotonic() - t0:.0f}s")
     return 0

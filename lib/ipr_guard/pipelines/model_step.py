@@ -16,10 +16,11 @@ from pyspark.sql import functions as F
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.model import registry
+from ipr_guard.pipelines import drift_step
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
 from ipr_guard.schema import TABLES, silver_schema
 from ipr_guard.transforms.features import feature_columns, merchant_features
-from ipr_guard.transforms.labels import closure_labels, snapshot_dates
+from ipr_guard.transforms.labels import closure_labels, review_labels, snapshot_dates, with_review_labels
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,20 @@ def features_as_of(spark: SparkSession, cfg: Config, s: dict[str, DataFrame], da
 
 def training_examples(spark: SparkSession, cfg: Config, s: dict[str, DataFrame], run_date: dt.date,
                       first_day: dt.date) -> DataFrame:
-    """Labelled examples: enforcement labels joined with the features as of each label's date."""
+    """Labelled examples: enforcement and review labels joined with the features as of each label's date.
+
+    Reviewers' decisions on candidate lists before `run_date` are labels too (confirm 1, reject 0, as of
+    the list's date); where a store has both kinds at one date, the review decision is kept.
+    """
+    from ipr_guard.pipelines.review import read_decisions
     snaps = snapshot_dates(run_date, first_day, cfg.model.snapshot_every_days, WARMUP_DAYS)
-    labels = closure_labels(s["merchants"], s["enforcement_actions"], run_date,
-                            first_day + dt.timedelta(days=WARMUP_DAYS), snaps, cfg.timezone,
-                            tuple(cfg.rules.closure_reasons)).cache()
+    enforcement = closure_labels(s["merchants"], s["enforcement_actions"], run_date,
+                                 first_day + dt.timedelta(days=WARMUP_DAYS), snaps, cfg.timezone,
+                                 tuple(cfg.rules.closure_reasons))
+    labels = with_review_labels(enforcement, review_labels(read_decisions(spark, cfg), run_date)).cache()
+    duplicated = labels.groupBy("merchant_id", "as_of_date").count().where(F.col("count") > 1).limit(3).collect()
+    if duplicated:
+        raise AssertionError(f"training labels are not unique per (merchant_id, as_of_date): {duplicated}")
     columns = feature_columns(cfg.features.windows)
     dates = [r[0] for r in labels.select("as_of_date").distinct().collect()]
     if not dates:
@@ -93,16 +103,43 @@ def table_versions(spark: SparkSession, cfg: Config) -> dict[str, int]:
     return out
 
 
+def split_counts(examples: DataFrame, validation_days: int) -> dict[tuple[str, int], int]:
+    """Examples per (side of the time split, label): ("train" | "validation", 0 | 1) -> count."""
+    latest = examples.agg(F.max("as_of_date")).first()[0]
+    counts = {(side, label): 0 for side in ("train", "validation") for label in (0, 1)}
+    if latest is None:
+        return counts
+    cutoff = latest - dt.timedelta(days=validation_days)  # as model.training.split_by_time
+    side = F.when(F.col("as_of_date") <= F.lit(cutoff), "train").otherwise("validation").alias("side")
+    for r in examples.groupBy(side, "label").count().collect():
+        counts[(r["side"], int(r["label"]))] = r["count"]
+    return counts
+
+
+def _describe(counts: dict[tuple[str, int], int]) -> str:
+    return ", ".join(f"{side} {counts[(side, 1)]} positive / {counts[(side, 0)]} negative"
+                     for side in ("train", "validation"))
+
+
 def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, DataFrame], first_day: dt.date):
-    """Builds the examples, trains, registers and gates a model for `run_date` (see model.registry)."""
+    """Builds the examples, trains, registers and gates a model for `run_date` (see model.registry).
+
+    The registered version's validation predictions and drift baseline are recorded with it
+    (`drift_step.record_baseline`; once per version, so a rerun that reuses the version writes nothing).
+    """
     examples = training_examples(spark, cfg, s, run_date, first_day).cache()
-    counts = {int(r["label"]): r["count"] for r in examples.groupBy("label").count().collect()}
-    log.info("[%s] training examples: %d positive, %d negative", run_date, counts.get(1, 0), counts.get(0, 0))
-    if counts.get(1, 0) < 2 or counts.get(0, 0) < 2:
-        log.warning("[%s] not enough labelled examples to train (%s); policy rules only", run_date, counts)
+    counts = split_counts(examples, cfg.model.validation_days)
+    log.info("[%s] training examples: %s", run_date, _describe(counts))
+    # Both classes are needed before the validation window, not just overall: review labels, for one,
+    # all sit on recent dates and would otherwise leave the training side empty.
+    if counts[("train", 1)] < 2 or counts[("train", 0)] < 2 or \
+            counts[("validation", 0)] + counts[("validation", 1)] == 0:
+        log.warning("[%s] not enough labelled examples to train (%s); policy rules only", run_date,
+                    _describe(counts))
         return None
-    outcome = registry.train_and_register(spark, cfg, run_date, examples, list(feature_columns(cfg.features.windows)),
-                                          table_versions(spark, cfg))
+    inputs = list(feature_columns(cfg.features.windows))
+    outcome = registry.train_and_register(spark, cfg, run_date, examples, inputs, table_versions(spark, cfg))
+    drift_step.record_baseline(spark, cfg, outcome, examples, inputs)
     examples.unpersist()
     log.info("[%s] model %s v%s is %s: %s", run_date, outcome.model_name, outcome.version, outcome.alias,
              outcome.reason)

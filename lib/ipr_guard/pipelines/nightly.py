@@ -24,7 +24,8 @@ from ipr_guard.io.files import RunLock, ensure_writable
 from ipr_guard.pii import load_hmac_key, pseudonymiser
 from ipr_guard.model import registry
 from ipr_guard.faults import arm_during, fault_point
-from ipr_guard.pipelines import ingest, model_step, privacy_step, publish, quality_gate, recovery
+from ipr_guard.model import drift
+from ipr_guard.pipelines import drift_step, ingest, model_step, privacy_step, publish, quality_gate, recovery
 from ipr_guard.schema import TABLES
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class RunResult:
     quality: str = ""
     training: str = ""
     model: str = ""
+    drift: str = ""
     recovered: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -73,6 +75,8 @@ class RunResult:
             lines.append(f"  training: {self.training}")
         if self.model:
             lines.append(f"  scored by: {self.model}")
+        if self.drift:
+            lines.append(f"  {self.drift}")
         if self.quality:
             lines.append(f"  {self.quality}")
         if self.data_docs:
@@ -93,7 +97,7 @@ def stage(result: RunResult, name: str):
         timer.cancel()
     result.stage_seconds[name] = time.monotonic() - start
     log.info("[%s] %s done in %.1fs", result.run_date, name, result.stage_seconds[name])
-    fault_point(f"after:{name}")
+    fault_point(f"after:{name}", result.run_date)
 
 
 def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
@@ -190,11 +194,14 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             result.erasures = privacy_step.apply_requests(spark, cfg, run_date, result.run_id)
         with stage(result, "train"):
             s = model_step.silver_inputs(spark, cfg, run_date)
-            if registry.needs_training(cfg, run_date):
+            why = registry.training_reason(cfg, run_date, drift_step.last_published_drift(spark, cfg, run_date))
+            if why:
+                log.info("[%s] training: %s", run_date, why)
                 first_day = publish.first_delivery_day(spark, cfg, batches, run_date)
                 outcome = model_step.train(spark, cfg, run_date, s, first_day)
-                result.training = f"model {outcome.model_name} v{outcome.version} is {outcome.alias}: " \
-                    f"{outcome.reason}" if outcome else "not enough labelled examples to train"
+                result.training = (f"model {outcome.model_name} v{outcome.version} is {outcome.alias}: "
+                                   f"{outcome.reason}" if outcome else "not enough labelled examples to train") + \
+                    f" (training due: {why})"
         with stage(result, "features"):
             features = model_step.features_as_of(spark, cfg, s, [run_date]).cache()
             log.info("[%s] features of %d stores", run_date, features.count())
@@ -202,6 +209,11 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
         with stage(result, "gold"):
             outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches, s, features, champion)
             result.model = f"{champion.name} v{champion.version}" if champion else "none (policy rules only)"
+        with stage(result, "drift"):
+            # The published features carry tonight's champion scores: drift reads them, no second scoring.
+            drift_table = drift_step.measure(spark, cfg, champion, outputs["merchant_features"])
+            result.drift = drift.summary(drift_table, champion.name, champion.version) \
+                if drift_table is not None else ""
         with stage(result, "validate gold"):
             reports.append(quality_gate.validate(spark, cfg, result.run_id, run_date,
                                                  {f"gold.{name}": df for name, df in outputs.items()}))
@@ -209,6 +221,9 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             result.quality = reports[0].message() + "; " + reports[1].message()
         quality_gate.enforce(reports[1])
         with stage(result, "publish"):
+            # Drift first: the report written with the gold tables shows this run's drift rows.
+            drift_step.write(spark, cfg, run_date, drift_table, result.run_id)
+            fault_point("publish:drift")
             result.outputs = publish.publish_outputs(spark, cfg, run_date, outputs, result.run_id)
             ingest_log = ingest.ingest_log_rows(spark, list(batches.values()), result.run_id, run_date)
             delta.append(ingest_log, delta.table_path(cfg.lakehouse, "meta", "ingest_log"))
@@ -218,6 +233,7 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             result.status = "published"
             finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
             versions = {n: delta.version(spark, delta.table_path(cfg.lakehouse, "gold", n)) for n in result.outputs}
+            versions.update(recovery.meta_versions(spark, cfg.lakehouse))
             delta.append(spark.createDataFrame(
                 [(result.run_id, run_date, "published", started, finished, override_reason,
                   json.dumps(result.accounting, sort_keys=True), json.dumps(versions, sort_keys=True))],

@@ -14,11 +14,10 @@ from pyspark.sql import functions as F
 from ipr_guard.config import Config
 from ipr_guard.faults import fault_point
 from ipr_guard.io import delta
-from ipr_guard.io.files import write_bytes
 from ipr_guard.pipelines.ingest import TableBatch
 from ipr_guard.schema import TABLES, silver_schema
-from ipr_guard.reports import candidates_csv, render_report
 from ipr_guard.pipelines import model_step
+from ipr_guard.pipelines.report_step import write_reports
 from ipr_guard.transforms.candidates import closure_candidates
 from ipr_guard.transforms.model_candidates import evidence_sentences, score_reasons, scored_candidates
 from ipr_guard.transforms.kpis import enforcement_kpis, market_date
@@ -118,6 +117,10 @@ def compute_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, changed
         ).select(*CANDIDATE_COLUMNS)
         store_scores = scored.select("merchant_id", "score")
         published_features = features.join(store_scores, on="merchant_id", how="left")
+    # A store a reviewer rejected lately stays off the list until new evidence (transforms.review).
+    from ipr_guard.pipelines.review import read_decisions
+    from ipr_guard.transforms.review import suppress_rejected
+    candidates = suppress_rejected(candidates, read_decisions(spark, cfg), run_date, cfg.review.suppress_days)
     matches = new_listing_matches(s["listings"], s["takedowns"], run_date, cfg.timezone,
                                   cfg.features.image_max_distance)
     outputs = {
@@ -155,20 +158,8 @@ def publish_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, outputs
     delta.merge_rows(kpis, gold["enforcement_kpis"], ["kpi_date"], run_id=run_id)
     counts["enforcement_kpis"] = kpis.count()
     fault_point("publish:enforcement_kpis")
-    write_reports(spark, cfg, run_date)
+    write_reports(spark, cfg, run_date, run_id)
     for df in outputs.values():
         df.unpersist()
     return counts
 
-
-def write_reports(spark: SparkSession, cfg: Config, run_date: dt.date) -> str:
-    """Writes reports/D/closure_candidates.csv and report.html from the published tables."""
-    folder = f"{cfg.lakehouse.rstrip('/')}/reports/{run_date}"
-    cand = (delta.read(spark, delta.table_path(cfg.lakehouse, "gold", "closure_candidates"))
-            .where(F.col("run_date") == F.lit(run_date)).orderBy("rank").toPandas())
-    since = run_date - dt.timedelta(days=cfg.kpi_days - 1)
-    kpis = (delta.read(spark, delta.table_path(cfg.lakehouse, "gold", "enforcement_kpis"))
-            .where(F.col("kpi_date").between(F.lit(since), F.lit(run_date))).orderBy("kpi_date").toPandas())
-    write_bytes(spark, f"{folder}/closure_candidates.csv", candidates_csv(cand))
-    write_bytes(spark, f"{folder}/report.html", render_report(run_date, cand, kpis).encode("utf-8"))
-    return folder

@@ -8,6 +8,9 @@ table to the version the last published run recorded (Delta RESTORE), so the lat
 only completed runs. Ingest log entries of a run without a marker are ignored, so the days it read are
 read again. Readers that must never see a mix, even while a run is publishing, read the versions recorded
 in the marker (`published_versions`).
+
+Run-keyed meta tables (`META_TABLES`, e.g. meta/drift) follow the same rule: their commits carry the run
+id, the marker records their versions under `meta/<name>`, and an incomplete run's commit is undone.
 """
 from __future__ import annotations
 
@@ -24,6 +27,18 @@ from ipr_guard.io.files import hadoop_fs
 log = logging.getLogger(__name__)
 
 GOLD_TABLES = ("closure_candidates", "listing_risk", "enforcement_kpis", "merchant_features")
+# Meta tables a run replaces by run date with its run id; the marker records them as "meta/<name>".
+META_TABLES = ("drift",)
+
+
+def meta_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
+    """The run-keyed meta tables' current versions, keyed as the run marker records them."""
+    out = {}
+    for name in META_TABLES:
+        v = delta.version(spark, delta.table_path(lakehouse, "meta", name))
+        if v is not None:
+            out[f"meta/{name}"] = v
+    return out
 
 
 def published_run_ids(spark: SparkSession, lakehouse: str) -> set[str]:
@@ -50,7 +65,7 @@ def _latest_commit_run(spark: SparkSession, path: str) -> tuple[int, str | None]
 
 
 def roll_back_incomplete(spark: SparkSession, lakehouse: str) -> list[str]:
-    """Restores gold tables whose latest commit belongs to a run that never wrote its marker.
+    """Restores gold and run-keyed meta tables whose latest commit belongs to a run without a marker.
 
     Returns:
         One line per table rolled back (empty when the last run completed).
@@ -58,26 +73,27 @@ def roll_back_incomplete(spark: SparkSession, lakehouse: str) -> list[str]:
     done = published_run_ids(spark, lakehouse)
     versions = published_versions(spark, lakehouse)
     actions = []
-    for name in GOLD_TABLES:
-        path = delta.table_path(lakehouse, "gold", name)
+    tables = [("gold", name, name) for name in GOLD_TABLES] + [("meta", name, f"meta/{name}") for name in META_TABLES]
+    for layer, name, key in tables:
+        path = delta.table_path(lakehouse, layer, name)
         if not delta.exists(spark, path):
             continue
         latest, run_id = _latest_commit_run(spark, path)
         if run_id is None or run_id in done or run_id.startswith("restore:"):
             continue
-        target = versions.get(name)
+        target = versions.get(key)
         if target is None:
             # Created by a run that never completed: no published state to go back to.
             fs, jpath = hadoop_fs(spark, path)
             fs.delete(jpath, True)
-            actions.append(f"removed gold/{name}: created by run {run_id}, which did not complete")
+            actions.append(f"removed {layer}/{name}: created by run {run_id}, which did not complete")
         else:
             spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", f"restore:{run_id}")
             try:
                 DeltaTable.forPath(spark, path).restoreToVersion(target)
             finally:
                 spark.conf.unset("spark.databricks.delta.commitInfo.userMetadata")
-            actions.append(f"restored gold/{name} from v{latest} to v{target}: run {run_id} did not complete")
+            actions.append(f"restored {layer}/{name} from v{latest} to v{target}: run {run_id} did not complete")
     for line in actions:
         log.warning(line)
     return actions

@@ -200,10 +200,11 @@ def _erase_columns(spark: SparkSession, lakehouse: str, layer: str, target: Eras
     # One source row per subject: Delta refuses a target row matched by two source rows (two requests
     # for the same subject).
     source = src.select("subject_type", "subject_id").distinct()
-    (DeltaTable.forPath(spark, path).alias("t")
-     .merge(source.alias("s"), condition)
-     .whenMatchedUpdate(set={c: F.lit(None).cast("string") for c in target.columns})
-     .execute())
+    # Nulling is idempotent, so a conflicting commit may simply run again.
+    delta.retry_on_conflict(lambda: (DeltaTable.forPath(spark, path).alias("t")
+                                     .merge(source.alias("s"), condition)
+                                     .whenMatchedUpdate(set={c: F.lit(None).cast("string") for c in target.columns})
+                                     .execute()), path)
 
 
 def _erase_quarantine(spark: SparkSession, lakehouse: str, pending: DataFrame,
@@ -232,10 +233,10 @@ def _erase_quarantine(spark: SparkSession, lakehouse: str, pending: DataFrame,
     for r in counts:
         touched[r[0]]["quarantine/records"] = r[1]
     on = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in QUARANTINE_POINTER)
-    (DeltaTable.forPath(spark, path).alias("t")
-     .merge(hits.select(*QUARANTINE_POINTER).distinct().alias("s"), on)
-     .whenMatchedUpdate(set={"raw_line": F.lit(None).cast("string")})
-     .execute())
+    delta.retry_on_conflict(lambda: (DeltaTable.forPath(spark, path).alias("t")
+                                     .merge(hits.select(*QUARANTINE_POINTER).distinct().alias("s"), on)
+                                     .whenMatchedUpdate(set={"raw_line": F.lit(None).cast("string")})
+                                     .execute()), path)
 
 
 def retention_properties(hours: int) -> dict[str, str]:

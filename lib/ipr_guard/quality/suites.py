@@ -116,5 +116,6 @@ def load_suites(folder: str | Path) -> dict[str, gx.ExpectationSuite]:
 
 
 def default_folder() -> Path:
-    """The project's `expectations/` folder beside the package sources."""
-    return Path(__file__).resolve().parents[3] / "expectations"
+    """The project's `expectations/` folder: the checkout's, or the one bundled in the job zip."""
+    from ipr_guard.resources import project_dir
+    return project_dir("expectations")

@@ -112,3 +112,43 @@ def closure_labels(
         F.max("label").alias("label"),
         F.max_by(F.col("label_source"), F.col("label")).alias("label_source"),
     ).select("merchant_id", "as_of_date", "label", "label_source")
+
+
+def review_labels(decisions: DataFrame, run_date: dt.date) -> DataFrame:
+    """Labels from reviewers' decisions on closure candidates, for training on `run_date`.
+
+    A confirmed store is a positive and a rejected one a negative, as of the candidate list's run date
+    (the features the reviewer's list was built from); ``needs_more_evidence`` is no label. Only
+    decisions on lists before `run_date` are used.
+
+    Args:
+        decisions: meta/review_decisions (run_date, merchant_id, decision, ...).
+        run_date: the training run date D.
+
+    Returns:
+        merchant_id, as_of_date (DATE), label (DOUBLE 1/0), label_source (``review_confirm`` or
+        ``review_reject``); one row per (merchant_id, as_of_date), as the decisions table is keyed.
+    """
+    decided = decisions.where((F.col("run_date") < F.lit(run_date)) & F.col("decision").isin("confirm", "reject"))
+    return decided.select(
+        "merchant_id",
+        F.col("run_date").cast("date").alias("as_of_date"),
+        F.when(F.col("decision") == "confirm", 1.0).otherwise(0.0).alias("label"),
+        F.concat(F.lit("review_"), F.col("decision")).alias("label_source"),
+    )
+
+
+def with_review_labels(labels: DataFrame, reviewed: DataFrame) -> DataFrame:
+    """Enforcement labels and review labels together; a review label replaces the other at its key.
+
+    A reviewer looked at the store on that date with its evidence in front of them, which a snapshot
+    label (closed later or not) only guesses at.
+
+    Returns:
+        merchant_id, as_of_date, label, label_source; one row per (merchant_id, as_of_date) when both
+        inputs are unique on it (the caller asserts it).
+    """
+    cols = ["merchant_id", "as_of_date", "label", "label_source"]
+    kept = labels.join(reviewed.select("merchant_id", "as_of_date"), on=["merchant_id", "as_of_date"],
+                       how="left_anti")
+    return kept.select(*cols).unionByName(reviewed.select(*cols)).select(*cols)

@@ -1,0 +1,197 @@
+"""The report's charts. Each takes a small pandas frame (aggregated in Spark) and returns a Figure (no pyplot)."""
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+RED, BLUE, GREY, GREEN = "#b03a2e", "#1f618d", "#7f8c8d", "#1e8449"
+SCORE_BINS = 20
+
+
+def figure_png(fig: Figure, dpi: int = 90) -> bytes:
+    """A figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def data_uri(fig: Figure) -> str:
+    """A figure as a base64 PNG data URI (the report needs no network and no side files)."""
+    return "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
+
+
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=GREY)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _date_axis(ax, days: pd.Series) -> None:
+    # A fixed window around the days shown: a lone valid share would otherwise get a multi-year axis.
+    ax.set_xlim(days.min() - pd.Timedelta(hours=18), days.max() + pd.Timedelta(hours=18))
+    # Whole days only: a short window would otherwise get hourly ticks.
+    span = (days.max() - days.min()).days
+    if span <= 14:
+        ax.xaxis.set_major_locator(mdates.DayLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    else:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def stores_closed_figure(kpis: pd.DataFrame) -> Figure:
+    """Stores closed per day.
+
+    Args:
+        kpis: columns kpi_date and stores_closed, one row per day.
+    """
+    fig = Figure(figsize=(9, 3))
+    ax = fig.subplots()
+    if kpis.empty:
+        _empty(ax, "no KPIs in this window")
+    else:
+        days = pd.to_datetime(kpis["kpi_date"])
+        ax.bar(days, kpis["stores_closed"], width=0.8, color=RED)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylabel("stores closed")
+        _date_axis(ax, days)
+    ax.set_title("Stores closed per day")
+    fig.tight_layout()
+    return fig
+
+
+def share_figure(kpis: pd.DataFrame, column: str, title: str, target: float | None) -> Figure:
+    """A daily share (0-1) with its target line; days without a denominator (share null) are gaps.
+
+    Args:
+        kpis: columns kpi_date and `column`.
+        column: the share to draw, e.g. proactive_before_first_sale_share.
+        title: the chart's title.
+        target: the target share from conf, drawn as a dashed line (None: no line).
+    """
+    fig = Figure(figsize=(9, 3))
+    ax = fig.subplots()
+    if kpis.empty:
+        _empty(ax, "no KPIs in this window")
+    else:
+        days = pd.to_datetime(kpis["kpi_date"])
+        values = pd.to_numeric(kpis[column], errors="coerce")
+        ax.plot(days, values, marker=".", color=BLUE, label="daily share")
+        if target is not None:
+            ax.axhline(target, color=GREEN, linestyle="--", label=f"target {target:.0%}")
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("share")
+        ax.legend(loc="lower left", fontsize=8)
+        _date_axis(ax, days)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def pr_points(counts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Precision and recall with each distinct score as threshold (`score >= t`), highest score first.
+
+    Args:
+        counts: columns score, positives, negatives (validation rows aggregated per score).
+
+    Returns:
+        (precision, recall), starting at recall 0 with precision 1 by convention.
+    """
+    ordered = counts.sort_values("score", ascending=False, kind="stable")
+    tp = ordered["positives"].to_numpy(float).cumsum()
+    fp = ordered["negatives"].to_numpy(float).cumsum()
+    total = max(tp[-1] if len(tp) else 0.0, 1.0)
+    return np.r_[1.0, tp / np.maximum(tp + fp, 1.0)], np.r_[0.0, tp / total]
+
+
+def pr_curve_figure(counts: pd.DataFrame, threshold: float | None = None) -> Figure:
+    """The champion's precision-recall curve on its validation set, the operating point marked.
+
+    Args:
+        counts: columns score, positives, negatives (see `pr_points`).
+        threshold: the operating threshold to mark.
+    """
+    fig = Figure(figsize=(5, 4))
+    ax = fig.subplots()
+    if counts.empty:
+        _empty(ax, "no model yet")
+    else:
+        precision, recall = pr_points(counts)
+        ax.step(recall, precision, where="post", color=BLUE)
+        pos, neg = counts["positives"].sum(), counts["negatives"].sum()
+        ax.axhline(pos / max(pos + neg, 1), color=GREY, linestyle=":", label=f"positive share {pos / max(pos + neg, 1):.2f}")
+        if threshold is not None:
+            above = counts[counts["score"] >= threshold]
+            tp, flagged = above["positives"].sum(), above["positives"].sum() + above["negatives"].sum()
+            ax.plot([tp / max(pos, 1)], [tp / flagged if flagged else 0.0], "o", color=RED,
+                    label=f"threshold {threshold:g}")
+        ax.legend(loc="lower left", fontsize=8)
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+    ax.set_title("Precision-recall on validation")
+    fig.tight_layout()
+    return fig
+
+
+def score_distribution_figure(bins: pd.DataFrame, threshold: float | None = None) -> Figure:
+    """Score histograms (as shares of each group) on a shared 0-1 axis.
+
+    Args:
+        bins: columns group (e.g. "validation: positives", "tonight: open stores"), bin (the lower edge of
+            one of `SCORE_BINS` equal bins of 0-1) and stores (count).
+        threshold: the operating threshold to mark.
+    """
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    if bins.empty:
+        _empty(ax, "no scores yet")
+    else:
+        colors = {0: BLUE, 1: GREY, 2: RED, 3: GREEN}
+        edges = np.linspace(0, 1, SCORE_BINS + 1)
+        for i, (group, rows) in enumerate(bins.groupby("group", sort=True)):
+            counts = np.zeros(SCORE_BINS)
+            slots = np.clip(np.rint(rows["bin"].to_numpy(float) * SCORE_BINS).astype(int), 0, SCORE_BINS - 1)
+            np.add.at(counts, slots, rows["stores"].to_numpy(float))
+            # Shares, not counts: positives are rare and would vanish beside the open stores.
+            ax.stairs(counts / counts.sum(), edges, color=colors[i % 4], linewidth=1.8,
+                      label=f"{group} ({int(counts.sum())})")
+        if threshold is not None:
+            ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:g}")
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("score (probability of counterfeit seller)")
+        ax.set_ylabel("share of group")
+        ax.legend(fontsize=8)
+    ax.set_title("Score distribution")
+    fig.tight_layout()
+    return fig
+
+
+def drift_figure(drift: pd.DataFrame) -> Figure:
+    """Population stability index per feature against the training data; flagged features in red.
+
+    Args:
+        drift: columns feature, psi, threshold, flagged.
+    """
+    shown = drift.sort_values("psi", ascending=True, kind="stable") if not drift.empty else drift
+    fig = Figure(figsize=(6, max(2.5, 0.3 * len(shown) + 1.2)))
+    ax = fig.subplots()
+    if shown.empty:
+        _empty(ax, "no drift measured")
+    else:
+        ax.barh(shown["feature"].astype(str), shown["psi"], color=[RED if f else BLUE for f in shown["flagged"]])
+        for t in sorted(set(shown["threshold"].dropna())):
+            ax.axvline(t, color="black", linestyle="--", label=f"threshold {t:g}")
+        ax.set_xlabel("PSI against training")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    ax.set_title("Drift against training")
+    fig.tight_layout()
+    return fig
