@@ -7,10 +7,9 @@ DEMO_DIR ?= demo
 PYTEST_ARGS ?=
 # Two pytest workers (pytest-xdist), each test file kept on one worker: much of a test's time is one
 # process's driver-side work (JVM start, planning, Great Expectations), so two overlap well on 2 cores.
-# xdist would start the files with most tests first; --no-loadscope-reorder keeps the order of
-# tests/conftest.py, which starts the files with slow tests first. PYTEST_WORKERS=0: one process.
+# PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= 2
-XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 
 .PHONY: setup demo test test-fast clean zip
 
