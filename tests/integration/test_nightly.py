@@ -8,7 +8,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from ipr_guard.io import delta
-from ipr_guard.pipelines import backfill, nightly
+from ipr_guard.pipelines import nightly
 from tests.contract_check import check_outputs
 from tests.landing import listing, merchant, order, write_day
 
@@ -118,13 +118,3 @@ def test_rerun_changes_nothing_and_late_day_is_taken_in(spark, lake):
     k = _gold(spark, lake, "enforcement_kpis").where(F.col("kpi_date") == D1).first()
     assert (k["notice_requests"], k["notice_processed_within_24h"]) == (2, 1)
     assert _gold(spark, lake, "enforcement_kpis").count() == 2
-
-
-def test_backfill_runs_each_day_and_skips_published(spark, lake):
-    first = backfill.run(spark, lake, D1, D2)
-    assert [r.run_date for r in first] == [D1, D2]
-    assert backfill.run(spark, lake, D1, D2) == []
-    dates = {r[0] for r in _gold(spark, lake, "closure_candidates").select("run_date").distinct().collect()}
-    assert D2 in dates
-    forced = backfill.run(spark, lake, D2, D2, force=True)
-    assert [r.status for r in forced] == ["published"]

@@ -1,4 +1,4 @@
-"""Reruns, --force and two runs started together on one lakehouse."""
+"""Two runs started together on one lakehouse. (Reruns and --force: test_faults.py.)"""
 from __future__ import annotations
 
 import os
@@ -9,29 +9,10 @@ import pytest
 from pyspark.sql import functions as F
 
 from ipr_guard.io import delta
-from ipr_guard.pipelines import nightly
 from ipr_guard.pipelines.recovery import GOLD_TABLES
 from tests.conftest import TEST_KEY
-from tests.integration.test_faults import KEYS, published
+from tests.integration.test_faults import KEYS
 from tests.integration.test_nightly import D2, build_landing
-
-
-def _versions(spark, lakehouse: str) -> dict[str, int]:
-    return {n: delta.version(spark, delta.table_path(lakehouse, "gold", n)) for n in GOLD_TABLES}
-
-
-def test_three_reruns_change_nothing_and_force_recomputes_exactly(spark, cfg, hmac_key, tmp_path):
-    build_landing(tmp_path / "landing")
-    lake = cfg.with_paths(str(tmp_path / "landing"), str(tmp_path / "lake"))
-    assert nightly.run(spark, lake, D2).status == "published"
-    before, versions = published(spark, tmp_path / "lake"), _versions(spark, lake.lakehouse)
-    for _ in range(3):
-        assert nightly.run(spark, lake, D2).status.startswith("already published")
-    assert _versions(spark, lake.lakehouse) == versions
-    forced = nightly.run(spark, lake, D2, force=True)
-    assert forced.status == "published"
-    assert all(_versions(spark, lake.lakehouse)[n] > versions[n] for n in GOLD_TABLES)
-    assert published(spark, tmp_path / "lake") == before
 
 
 @pytest.mark.slow
