@@ -93,7 +93,7 @@ def run_nightly(landing: Path, lake: Path, day: dt.date, eventlog: Path | None =
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"bench: nightly {day} on {lake} failed (exit {proc.returncode}): {err.strip()[-800:]}")
-    stages = {m.group(1): float(m.group(2)) for m in
+    stages = {m.group(1).strip(): float(m.group(2)) for m in
               re.finditer(r"([a-z ]+?) (\d+\.\d)s", out.split("stages:", 1)[1].splitlines()[0])}
     rows = sum(int(m.group(1)) for m in re.finditer(r"^  \w+ +(\d+) +\d+ +\d+ +\d+$", out, re.M))
     return {"wall": wall, "stages": stages, "rows_read": rows, "peak_rss_mb": peak[0] / 2**20,
@@ -113,7 +113,8 @@ def duckdb_features(files: dict[str, list[str]], day: dt.date, tz: str) -> tuple
     con.execute("SET threads TO 2")
     for t, uris in files.items():
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet({uris!r})")
-    d = lambda c: f"CAST(timezone('{tz}', {c}) AS DATE)"  # noqa: E731  the market day of a timestamp
+    # Spark writes UTC instants that DuckDB reads as plain TIMESTAMPs: UTC first, then the market's day.
+    d = lambda c: f"CAST(timezone('{tz}', timezone('UTC', {c})) AS DATE)"  # noqa: E731
     sql = f"""
     WITH branded AS (SELECT listing_id FROM listings WHERE brand_id IS NOT NULL),
     ev AS (
@@ -143,7 +144,7 @@ def duckdb_features(files: dict[str, list[str]], day: dt.date, tz: str) -> tuple
 
 def input_rows(files: dict[str, list[str]]) -> int:
     import duckdb
-    return sum(duckdb.sql(f"SELECT count(*) FROM read_parquet({u!r})").fetchone()[0] for u in files.values())
+    return sum(duckdb.sql(f"SELECT count(*) FROM read_parquet({u!r})").fetchall()[0][0] for u in files.values())
 
 
 def fit(points: list[tuple[float, float]]) -> tuple[float, float]:

@@ -10,12 +10,6 @@ from ipr_guard.session import build_spark_session
 
 TEST_KEY = "test-hmac-key-0123456789abcdef"
 
-# Every JVM the tests start (this process's and each nightly they run as a subprocess) gets a 2 GB heap:
-# conf/local gives a run 6 GB, and two pytest workers, each with a nightly or two in subprocesses, would
-# ask for more than the machine has (the kernel's OOM killer then ends one worker's JVM). Spark's own
-# mechanism, so the setting reaches subprocesses without any test passing it on; `--driver-memory` here
-# wins over the conf's spark.driver.memory.
-os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 2g pyspark-shell")
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +26,13 @@ def spark(cfg):
         "spark.default.parallelism": "2",
         "spark.ui.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
+        "spark.driver.memory": "3g",
     })
+    # Every nightly the tests run as a subprocess gets a 2 GB heap (set here, after this process's JVM
+    # has started with 3 GB): conf/local gives a run 6 GB, and two pytest workers, each with a nightly or
+    # two in subprocesses, would ask for more than the machine has (the kernel's OOM killer then ends one
+    # worker's JVM). Spark's own mechanism: `--driver-memory` wins over the conf's spark.driver.memory.
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 2g pyspark-shell")
     yield session
     session.stop()
 
