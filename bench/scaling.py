@@ -9,7 +9,7 @@ For each marketplace (`--stores` x each scale over `--days`, and `--stores` over
 it generates the landing, takes in every day but the last with one nightly (the catch-up, not measured),
 then measures the last day's nightly `--repeats` times, each on a fresh copy of the caught-up lakehouse,
 as `ipr-guard nightly` in its own process, as the scheduler runs it: wall time (JVM start included),
-seconds per stage, peak memory of the process tree, input rows per second per core. On the silver
+seconds per stage, peak memory (PSS) of the process tree, input rows per second per core. On the silver
 tables the measured run leaves behind (the same Parquet files, listed by delta-rs), DuckDB computes the
 per-store daily rollup and its trailing-window sums as of the day (the core of the feature stage); its
 median time is the single-machine reference. The largest marketplace's run also writes Spark's event
@@ -47,23 +47,36 @@ GROUPS = {"ingest": ("discover", "ingest", "quarantine", "silver"), "validate": 
 SILVER = ("orders", "complaints", "takedowns", "test_buys", "listings")
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants (the CLI, its JVM and Python workers)."""
+def _memory(pid: str) -> int:
+    """Proportional set size of one process (shared pages divided among their users), or its RSS."""
+    try:
+        for line in Path("/proc", pid, "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(Path("/proc", pid, "stat").read_text().rsplit(")", 1)[1].split()[21]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_memory(root: int) -> int:
+    """Memory of a process and all its descendants (the CLI, its JVM and Python workers), by PSS: forked
+    Python workers share most of their pages, which a sum of RSS would count once per worker."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            stat = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(stat[1]), []).append(int(entry.name))
-            rss[int(entry.name)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+            parent = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
+        children.setdefault(parent, []).append(int(entry.name))
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += _memory(str(pid))
         todo += children.get(pid, [])
     return total
 
@@ -83,7 +96,7 @@ def run_nightly(landing: Path, lake: Path, day: dt.date, eventlog: Path | None =
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss(proc.pid))
+            peak[0] = max(peak[0], tree_memory(proc.pid))
             time.sleep(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -96,8 +109,9 @@ def run_nightly(landing: Path, lake: Path, day: dt.date, eventlog: Path | None =
     stages = {m.group(1).strip(): float(m.group(2)) for m in
               re.finditer(r"([a-z ]+?) (\d+\.\d)s", out.split("stages:", 1)[1].splitlines()[0])}
     rows = sum(int(m.group(1)) for m in re.finditer(r"^  \w+ +(\d+) +\d+ +\d+ +\d+$", out, re.M))
-    return {"wall": wall, "stages": stages, "rows_read": rows, "peak_rss_mb": peak[0] / 2**20,
-            "trained": "training: model" in out, "log": err}
+    scored = re.search(r"^  scored by: (.*)$", out, re.M)
+    return {"wall": wall, "stages": stages, "rows_read": rows, "peak_mb": peak[0] / 2**20,
+            "trained": "training: model" in out, "scored_by": scored.group(1) if scored else None, "log": err}
 
 
 def silver_files(lake: Path) -> dict[str, list[str]]:
@@ -182,11 +196,12 @@ def measure(work: Path, name: str, stores: int, days: int, seed: int, repeats: i
     result = {
         "name": name, "stores": stores, "days": days, "run_date": str(day), "repeats": repeats,
         "trained_in_measured_run": any(r["trained"] for r in runs), "catch_up_trained": catch_up["trained"],
+        "scored_by": runs[-1]["scored_by"],
         "day_rows_read": runs[0]["rows_read"], "history_rows": input_rows(files),
         "median_wall_s": round(med([r["wall"] for r in runs]), 2),
         "median_stage_s": stages,
         "median_group_s": {g: round(sum(stages.get(s, 0.0) for s in ss), 2) for g, ss in GROUPS.items()},
-        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs)),
+        "peak_pss_mb": round(max(r["peak_mb"] for r in runs)),
         "duckdb_features_median_s": round(med(duck), 3),
     }
     cores = os.cpu_count() or 1
@@ -206,8 +221,14 @@ def targets(results: dict[str, dict], scales: list[int], history: list[int], bas
                                "data_ratio": scales[-1] / scales[0], "target": "<= 4.5 at 4x data"}
     for h in history:
         long = by[f"h{h}"]
-        out[f"history_{h}d_vs_{base_days}d"] = {"value": round(long["median_wall_s"] / small["median_wall_s"], 2),
-                                               "target": "<= 1.3"}
+        # Without the train stage as well: a marketplace with a champion only checks whether retraining is
+        # due, one without keeps trying to train, so their train stages are not the same work.
+        out[f"history_{h}d_vs_{base_days}d"] = {
+            "value": round(long["median_wall_s"] / small["median_wall_s"], 2),
+            "without_train_stage": round((long["median_wall_s"] - long["median_stage_s"].get("train", 0.0))
+                                         / (small["median_wall_s"] - small["median_stage_s"].get("train", 0.0)), 2),
+            "scored_by": {f"{base_days}d": small["scored_by"], f"{h}d": long["scored_by"]},
+            "target": "<= 1.3"}
     spark_fit = fit([(by[f"x{s}"]["history_rows"], by[f"x{s}"]["median_stage_s"]["features"]) for s in scales])
     duck_fit = fit([(by[f"x{s}"]["history_rows"], by[f"x{s}"]["duckdb_features_median_s"]) for s in scales])
     out["features_fit"] = {
@@ -233,7 +254,7 @@ def table(results: dict[str, dict]) -> str:
     for r in results.values():
         lines.append(f"{r['name']:<8}{r['stores']:>7}{r['days']:>5}{r['history_rows']:>11}{r['day_rows_read']:>9}"
                      f"{r['median_wall_s']:>8.1f}" + "".join(f"{r['median_group_s'][g]:>10.1f}" for g in GROUPS)
-                     + f"{r['peak_rss_mb']:>9}{r['day_rows_per_s_per_core']:>12.1f}"
+                     + f"{r['peak_pss_mb']:>9}{r['day_rows_per_s_per_core']:>12.1f}"
                      f"{r['duckdb_features_median_s']:>9.3f}")
     return "\n".join(lines)
 

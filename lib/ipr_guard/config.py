@@ -129,6 +129,7 @@ class MaintenanceConfig:
 class QualityConfig:
     expectations: str | None
     severity: dict[str, str]
+    parallel_tables: int = 2
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,8 @@ def _quality(raw: dict) -> QualityConfig:
     bad = {k: v for k, v in severity.items() if v not in ("critical", "warning")}
     if bad:
         raise UsageError(f"configuration quality.severity: use critical or warning, got {bad}")
-    return QualityConfig(expectations=_get(raw, "quality.expectations"), severity=severity)
+    return QualityConfig(expectations=_get(raw, "quality.expectations"), severity=severity,
+                         parallel_tables=_num(raw, "quality.parallel_tables", 1, 16, int))
 
 
 def _features(raw: dict) -> FeaturesConfig:

@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from ipr_guard.io import delta
 from ipr_guard.pipelines.recovery import GOLD_TABLES
 from tests.conftest import TEST_KEY
-from tests.integration.test_faults import KEYS
+from tests.integration.crash import KEYS
 from tests.integration.test_nightly import D2, build_landing
 
 

@@ -86,7 +86,9 @@ def report(spark, suites):
         "raw_pii.orders": silver_df(spark, "orders", [order(1), order(2, buyer_id=RAW_EMAIL)]),
         "no_status.orders": silver_df(spark, "orders", [order(1)]).drop("status"),
     }
-    return validate_frames(frames, {name: suites[s] for name, s in aliases.items()}, RUN)
+    # Three tables at once, as the nightly does: the tests below then also check that threads keep
+    # every table's results apart.
+    return validate_frames(frames, {name: suites[s] for name, s in aliases.items()}, RUN, parallel=3)
 
 
 def failed(report, table: str, severity: str | None = "critical") -> set[tuple[str, str | None]]:
@@ -196,6 +198,16 @@ def test_a_missing_column_is_named_and_its_checks_fail_rather_than_pass(report):
     assert "no_status.orders: expect_column_values_to_be_in_set(status) failed with an error:" in message
 
 
+def test_results_come_in_table_order_then_suite_file_order(report, suites):
+    tables = ["bad_price.listings", "bad_status.orders", "clean.orders", "gold.closure_candidates",
+              "no_status.orders", "raw_pii.orders", "silver.orders", "silver.takedowns"]
+    assert list(report.seconds) == tables
+    suite_of = {"bad_price.listings": "silver.listings", "gold.closure_candidates": "gold.closure_candidates",
+                "silver.takedowns": "silver.takedowns"}
+    expected = [(t, e.expectation_type) for t in tables for e in suites[suite_of.get(t, "silver.orders")].expectations]
+    assert [(r.table, r.expectation_type) for r in report.results] == expected
+
+
 def test_rows_fit_the_results_schema(spark, report):
     df = spark.createDataFrame(report.to_rows(), RESULTS_SCHEMA)
     assert df.count() == len(report.results)
@@ -235,3 +247,12 @@ def test_volume_problems():
         volume_problems(-1, [1], 0.2)
     with pytest.raises(ValueError):
         volume_problems(1, [1], 1.5)
+
+
+def test_parallel_tables_comes_from_conf_and_is_checked():
+    from ipr_guard.config import load_config
+    from ipr_guard.errors import UsageError
+    assert load_config("local").quality.parallel_tables == 2
+    assert load_config("local", ["quality.parallel_tables=1"]).quality.parallel_tables == 1
+    with pytest.raises(UsageError, match=r"quality.parallel_tables=0 is outside \[1, 16\]"):
+        load_config("local", ["quality.parallel_tables=0"])

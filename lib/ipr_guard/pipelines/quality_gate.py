@@ -64,7 +64,7 @@ def validate(spark: SparkSession, cfg: Config, run_id: str, run_date: dt.date,
              frames: dict[str, DataFrame]) -> QualityReport:
     """Validates `frames` (keyed by suite name, e.g. "silver.orders") and records the results."""
     folder = Path(cfg.quality.expectations) if cfg.quality.expectations else default_folder()
-    report = validate_frames(frames, load_suites(folder), run_id)
+    report = validate_frames(frames, load_suites(folder), run_id, parallel=cfg.quality.parallel_tables)
     report.results.extend(referential_integrity(spark, cfg, run_id, frames))
     report = report.with_severities(cfg.quality.severity)
     rows = spark.createDataFrame(report.to_rows(), RESULTS_SCHEMA).withColumn("run_date", F.lit(run_date))
