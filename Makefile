@@ -5,7 +5,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 PYTEST_ARGS ?=
-CRASH ?= all
 # Two pytest workers (pytest-xdist), each test file kept on one worker: much of a test's time is one
 # process's driver-side work (JVM start, planning, Great Expectations), so two overlap well on 2 cores.
 # PYTEST_WORKERS=0 runs everything in one process.
@@ -31,10 +30,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests $(XDIST) $(PYTEST_ARGS)
 
-# The crash tests alone: a kill after every stage of the nightly, reruns, --force and backfills (also in
-# `make test`). CRASH=short kills at five points only, for a quicker check.
+# The crash tests with a kill after every stage of the nightly (`make test` and CI kill at five points).
 test-crash: $(STAMP)
-	IPR_GUARD_CRASH_TEST=$(CRASH) $(BIN)/python -m pytest tests/integration/test_faults.py \
+	IPR_GUARD_CRASH_TEST=all $(BIN)/python -m pytest tests/integration/test_faults.py \
 		tests/integration/test_faults_replays.py $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -2,10 +2,10 @@
 
 Usage (from the repository root, after `make setup`):
 
-    .venv/bin/python bench/scaling.py [--stores 100] [--days 30] [--scales 1,2,4] [--history 90]
+    .venv/bin/python bench/scaling.py [--stores 100] [--days 30] [--scales 1,4,16] [--history 90]
                                       [--repeats 3] [--out bench/results]
 
-For each marketplace (`--stores` x each scale over `--days`, and `--stores` over each `--history` length)
+For each marketplace (`--stores` times each scale over `--days`, and `--stores` over each `--history` length)
 it generates the landing, takes in every day but the last with one nightly (the catch-up, not measured),
 then measures the last day's nightly `--repeats` times, each on a fresh copy of the caught-up lakehouse,
 as `ipr-guard nightly` in its own process, as the scheduler runs it: wall time (JVM start included),
@@ -39,12 +39,13 @@ sys.path.insert(0, str(HERE))
 from eventlog import stage_breakdown  # noqa: E402
 
 from ipr_guard.generate.marketplace import generate_marketplace  # noqa: E402
+from ipr_guard.transforms.kpis import SALE_STATUSES  # noqa: E402
 
 # The issue's stage groups, from the nightly's own stage names.
 GROUPS = {"ingest": ("discover", "ingest", "quarantine", "silver"), "validate": ("validate silver", "validate gold"),
           "features": ("features",), "train": ("train",), "score": ("gold", "drift"),
           "publish": ("recover", "privacy", "publish", "vacuum")}
-SILVER = ("orders", "complaints", "takedowns", "test_buys", "listings")
+SILVER = ("orders", "complaints", "takedowns", "test_buys", "listings", "brands", "authorized_sellers")
 
 
 def _memory(pid: str) -> int:
@@ -120,8 +121,14 @@ def silver_files(lake: Path) -> dict[str, list[str]]:
     return {t: DeltaTable(str(lake / "silver" / t)).file_uris() for t in SILVER}
 
 
-def duckdb_features(files: dict[str, list[str]], day: dt.date, tz: str) -> tuple[float, int]:
-    """Seconds for DuckDB to compute the daily rollup and its 7/30/90-day sums as of `day`; rows out."""
+def duckdb_features(files: dict[str, list[str]], day: dt.date, tz: str, low_price_ratio: float,
+                    keywords: tuple[str, ...]) -> tuple[float, int]:
+    """Seconds for DuckDB to compute the history-sized parts of the feature stage as of `day`; rows out.
+
+    The per-store daily event rollup and its 7/30/90-day and all-time sums, and the per-store listing
+    aggregates (counts, branded, min and median price ratio, low price, keywords, unauthorized branded).
+    Not included: image reuse and identity links, which Spark's feature stage also computes.
+    """
     import duckdb
     con = duckdb.connect()
     con.execute("SET threads TO 2")
@@ -138,7 +145,7 @@ def duckdb_features(files: dict[str, list[str]], day: dt.date, tz: str) -> tuple
         WHERE source = 'rights_holder' AND outcome = 'rejected'
       UNION ALL SELECT merchant_id, {d('submitted_at')}, 'consumer' FROM complaints WHERE source = 'consumer'
       UNION ALL SELECT merchant_id, {d('created_at')}, 'orders' FROM orders SEMI JOIN branded USING (listing_id)
-        WHERE status IN ('paid', 'shipped', 'delivered', 'refunded')
+        WHERE status IN {tuple(SALE_STATUSES)!r}
       UNION ALL SELECT merchant_id, greatest({d('created_at')}, {d('updated_at')}), 'refunds' FROM orders
         SEMI JOIN branded USING (listing_id) WHERE status = 'refunded'
       UNION ALL SELECT merchant_id, {d('taken_down_at')}, 'td_' || origin FROM takedowns
@@ -151,8 +158,25 @@ def duckdb_features(files: dict[str, list[str]], day: dt.date, tz: str) -> tuple
       sum(n) FILTER (WHERE kind = 'tb_counterfeit') AS counterfeit_test_buys,
       sum(n) FILTER (WHERE kind = 'refunds') AS refunds_total
     FROM daily WHERE day <= DATE '{day}' GROUP BY merchant_id"""
+    lowered = "lower(coalesce(l.title, '') || ' ' || coalesce(l.description, ''))"
+    keyword = " OR ".join(f"contains({lowered}, {k.lower()!r})" for k in keywords) or "false"
+    listing_sql = f"""
+    WITH per_listing AS (
+      SELECT l.merchant_id, l.brand_id, {d('l.created_at')} AS created_day,
+        CASE WHEN b.reference_price > 0 THEN l.price / b.reference_price END AS ratio, ({keyword}) AS keyword,
+        EXISTS (SELECT 1 FROM authorized_sellers a WHERE a.merchant_id = l.merchant_id
+                AND a.brand_id = l.brand_id AND {d('a.authorized_from')} <= DATE '{day}'
+                AND (a.authorized_to IS NULL OR {d('a.authorized_to')} > DATE '{day}')) AS authorized
+      FROM listings l LEFT JOIN brands b USING (brand_id))
+    SELECT merchant_id, count(*) AS listings_total,
+      count(*) FILTER (WHERE created_day > DATE '{day}' - 30) AS listings_30d,
+      count(brand_id) AS branded_listings, min(ratio) AS min_price_ratio, median(ratio) AS median_price_ratio,
+      count(*) FILTER (WHERE ratio < {low_price_ratio}) AS low_price_listings,
+      count(*) FILTER (WHERE keyword) AS keyword_listings,
+      count(*) FILTER (WHERE brand_id IS NOT NULL AND NOT authorized) AS unauthorized_branded_listings
+    FROM per_listing WHERE created_day <= DATE '{day}' GROUP BY merchant_id"""
     started = time.perf_counter()
-    out = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+    out = con.execute(f"SELECT count(*) FROM ({sql}) FULL JOIN ({listing_sql}) USING (merchant_id)").fetchone()[0]
     return time.perf_counter() - started, out
 
 
@@ -170,8 +194,7 @@ def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
     return my - slope * mx, slope
 
 
-def measure(work: Path, name: str, stores: int, days: int, seed: int, repeats: int, tz: str,
-            eventlog: bool) -> dict:
+def measure(work: Path, name: str, stores: int, days: int, seed: int, repeats: int, cfg, eventlog: bool) -> dict:
     market = work / name
     summary = generate_marketplace(market, stores=stores, days=days, seed=seed)
     landing, day = market / "landing", summary.end_date
@@ -190,7 +213,8 @@ def measure(work: Path, name: str, stores: int, days: int, seed: int, repeats: i
             shutil.rmtree(last_lake)
         last_lake = lake
     files = silver_files(last_lake)
-    duck = sorted(duckdb_features(files, day, tz)[0] for _ in range(repeats))
+    duck = sorted(duckdb_features(files, day, cfg.timezone, cfg.features.low_price_ratio,
+                                  cfg.features.keywords)[0] for _ in range(repeats))
     med = lambda xs: statistics.median(xs)  # noqa: E731
     stages = {s: round(med([r["stages"].get(s, 0.0) for r in runs]), 2) for s in runs[0]["stages"]}
     result = {
@@ -217,8 +241,10 @@ def targets(results: dict[str, dict], scales: list[int], history: list[int], bas
     by = {r["name"]: r for r in results.values()}
     out = {}
     small, big = by[f"x{scales[0]}"], by[f"x{scales[-1]}"]
-    out["scale_time_ratio"] = {"value": round(big["median_wall_s"] / small["median_wall_s"], 2),
-                               "data_ratio": scales[-1] / scales[0], "target": "<= 4.5 at 4x data"}
+    # The issue's target is 4.5x the time at 4x the data: the same slack (1.125x) at every multiple.
+    out["scale_time_ratio"] = {
+        f"x{s // scales[0]}": {"value": round(by[f"x{s}"]["median_wall_s"] / small["median_wall_s"], 2),
+                               "target": f"<= {1.125 * s / scales[0]:g}"} for s in scales[1:]}
     for h in history:
         long = by[f"h{h}"]
         # Without the train stage as well: a marketplace with a champion only checks whether retraining is
@@ -263,7 +289,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stores", type=int, default=100, help="stores at 1x (100)")
     ap.add_argument("--days", type=int, default=30, help="days of history at 1x (30)")
-    ap.add_argument("--scales", default="1,2,4", help="data multiples of --stores (1,2,4)")
+    ap.add_argument("--scales", default="1,4,16", help="data multiples of --stores (1,4,16)")
     ap.add_argument("--history", default="90", help="longer histories in days, at 1x stores (90)")
     ap.add_argument("--repeats", type=int, default=3, help="measured runs per marketplace; medians (3)")
     ap.add_argument("--seed", type=int, default=7)
@@ -274,16 +300,16 @@ def main() -> None:
     history = [int(h) for h in args.history.split(",") if h]
     os.environ.setdefault("IPR_GUARD_HMAC_KEY", secrets.token_hex(32))
     from ipr_guard.config import load_config
-    tz = load_config("local").timezone
+    cfg = load_config("local")
     work = Path(tempfile.mkdtemp(prefix="ipr-bench-"))
     print(f"bench: work folder {work}", flush=True)
     results = {}
     try:
         for s in scales:
-            results[f"x{s}"] = measure(work, f"x{s}", args.stores * s, args.days, args.seed, args.repeats, tz,
+            results[f"x{s}"] = measure(work, f"x{s}", args.stores * s, args.days, args.seed, args.repeats, cfg,
                                        eventlog=s == scales[-1])
         for h in history:
-            results[f"h{h}"] = measure(work, f"h{h}", args.stores, h, args.seed, args.repeats, tz, eventlog=False)
+            results[f"h{h}"] = measure(work, f"h{h}", args.stores, h, args.seed, args.repeats, cfg, eventlog=False)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
