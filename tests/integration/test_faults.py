@@ -1,7 +1,8 @@
-"""Crash safety: the nightly killed with SIGKILL after every stage and in the middle of writes, then rerun.
+"""Crash safety: the nightly killed with SIGKILL after stages and in the middle of writes, then rerun.
 
-One lakehouse goes through every fault in turn (each killed run starts by recovering from the kill
-before it); the final clean run must publish exactly what an undisturbed run publishes. Reruns, `--force`
+One lakehouse goes through every fault of FAULTS in turn (five points in CI, every stage boundary with
+IPR_GUARD_CRASH_TEST=all); each killed run starts by recovering from the kill before it, and the
+final clean run must publish exactly what an undisturbed run publishes. Reruns, `--force`
 and backfills: test_faults_replays.py.
 """
 from __future__ import annotations

@@ -2,7 +2,6 @@
 ends with what undisturbed runs publish. (Kills at every stage boundary: test_faults.py.)"""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
@@ -47,4 +46,3 @@ def test_reruns_force_and_an_interrupted_backfill_publish_what_undisturbed_runs_
     versions = gold_versions(spark, backfilled)
     idle = run_ok(cli(*backfill))
     assert gold_versions(spark, backfilled) == versions, idle.stderr[-1500:]
-    shutil.rmtree(backfilled)

@@ -186,7 +186,7 @@ def validate_frames(frames: dict[str, DataFrame], suites: dict[str, gx.Expectati
         return evrs, seconds
 
     tables = sorted(frames)
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(tables) or 1)),
+    with ThreadPoolExecutor(max_workers=min(parallel, len(tables)) or 1,
                             thread_name_prefix="gx") as pool:
         outcomes = list(pool.map(validate_table, tables))
     report = QualityReport(run_id=run_id)
