@@ -30,9 +30,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests $(XDIST) $(PYTEST_ARGS)
 
-# The crash tests with a kill after every stage of the nightly (`make test` and CI kill at five points).
+# The crash tests alone (also part of `make test`): kills after every stage of the nightly and mid-write.
 test-crash: $(STAMP)
-	IPR_GUARD_CRASH_TEST=all $(BIN)/python -m pytest tests/integration/test_faults.py \
+	$(BIN)/python -m pytest tests/integration/test_faults.py \
 		tests/integration/test_faults_replays.py $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

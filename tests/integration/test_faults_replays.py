@@ -1,21 +1,47 @@
-"""Reruns, `--force` killed after its marker, and a backfill killed half-way and started again: each
-ends with what undisturbed runs publish. (Kills at every stage boundary: test_faults.py.)"""
+"""A backfill killed half-way and started again, the late kill points (FAULTS_LATE) and the two after the
+run marker, reruns and `--force`: each ends with what undisturbed runs publish. (The early kill points:
+test_faults.py.)"""
 from __future__ import annotations
-
 
 import pytest
 
-from tests.integration.crash import (AFTER_MARKER, DATE, FIRST, build_crash_landing, cli, gold_versions, killed,
-                                     nightly, published, run_ok)
+from tests.integration.crash import (AFTER_MARKER, DATE, FAULTS_LATE, FIRST, cli, crash_landing, gold_versions,
+                                     kill_in_turn, killed, nightly, published, run_ok, undisturbed_lakes)
 
 
 @pytest.mark.slow
-def test_reruns_force_and_an_interrupted_backfill_publish_what_undisturbed_runs_do(spark, tmp_path):
-    landing, lake = tmp_path / "landing", tmp_path / "lake"
-    build_crash_landing(landing)
-    run_ok(nightly(landing, lake, date=FIRST))
-    run_ok(nightly(landing, lake))
-    expected = published(spark, lake)
+def test_late_kills_reruns_force_and_an_interrupted_backfill_publish_what_undisturbed_runs_do(
+        spark, tmp_path, tmp_path_factory):
+    # A backfill of both days killed half-way through the second, then started again: the first day
+    # is skipped, the second recovered and finished. It needs only the landing, so it comes first,
+    # while test_faults.py builds the shared undisturbed lakehouses.
+    landing, backfilled = crash_landing(tmp_path_factory), tmp_path / "backfill"
+    backfill = ("backfill", "--start", FIRST, "--end", DATE, "--landing", str(landing),
+                "--lakehouse", str(backfilled))
+    proc = cli(*backfill, fault=f"after:gold@{DATE}")
+    killed(proc, f"after:gold@{DATE}")
+    assert f"run {FIRST}-" in proc.stdout and f"run {DATE}-" not in proc.stdout
+    restarted = run_ok(cli(*backfill))
+    assert f"{FIRST} already published, skipped" in restarted.stderr
+
+    landing, first_day, reference = undisturbed_lakes(tmp_path_factory)
+    expected = published(spark, reference)
+    assert published(spark, backfilled) == expected
+    # Once more: everything is published, nothing runs.
+    versions = gold_versions(spark, backfilled)
+    idle = run_ok(cli(*backfill))
+    assert gold_versions(spark, backfilled) == versions, idle.stderr[-1500:]
+
+    # Kills in the middle of the silver writes, after gold is computed and validated, between two gold
+    # commits and after the last one. The next run rolls back the last one's gold commits, publishes,
+    # and is killed after writing its run marker: what it published stays.
+    lake = tmp_path / "lake"
+    kill_in_turn(landing, first_day, lake, FAULTS_LATE)
+    after_marker, after_vacuum = AFTER_MARKER
+    proc = nightly(landing, lake, after_marker)
+    killed(proc, after_marker)
+    assert "restored gold/" in proc.stderr, proc.stderr[-3000:]
+    assert published(spark, lake) == expected
 
     # Three reruns change nothing, not even a table version.
     versions = gold_versions(spark, lake)
@@ -24,25 +50,8 @@ def test_reruns_force_and_an_interrupted_backfill_publish_what_undisturbed_runs_
         assert "already published" in again.stdout, again.stdout[-1500:]
     assert gold_versions(spark, lake) == versions
 
-    # --force recomputes the day exactly (new versions, same contents), and a kill after its marker
-    # (or after the vacuum that follows) leaves that recomputed, published result in place.
-    for fault in AFTER_MARKER:
-        killed(nightly(landing, lake, fault, force=True), fault)
-        assert published(spark, lake) == expected
+    # --force recomputes the day exactly (new versions, same contents), and a kill after its vacuum
+    # leaves that recomputed, published result in place.
+    killed(nightly(landing, lake, after_vacuum, force=True), after_vacuum)
+    assert published(spark, lake) == expected
     assert all(v > versions[n] for n, v in gold_versions(spark, lake).items())
-
-    # A backfill of both days killed half-way through the second, then started again: the first day
-    # is skipped, the second recovered and finished, and the result is that of the undisturbed runs.
-    backfilled = tmp_path / "backfill"
-    backfill = ("backfill", "--start", FIRST, "--end", DATE, "--landing", str(landing),
-                "--lakehouse", str(backfilled))
-    proc = cli(*backfill, fault=f"after:gold@{DATE}")
-    killed(proc, f"after:gold@{DATE}")
-    assert f"run {FIRST}-" in proc.stdout and f"run {DATE}-" not in proc.stdout
-    restarted = run_ok(cli(*backfill))
-    assert f"{FIRST} already published, skipped" in restarted.stderr
-    assert published(spark, backfilled) == expected
-    # Once more: everything is published, nothing runs.
-    versions = gold_versions(spark, backfilled)
-    idle = run_ok(cli(*backfill))
-    assert gold_versions(spark, backfilled) == versions, idle.stderr[-1500:]

@@ -21,6 +21,7 @@ from ipr_guard.model.registry import (CHALLENGER, CHAMPION, champion_age_days, l
                                       train_and_register)
 from ipr_guard.model.tracking import client_for, configure_tracking
 from ipr_guard.model.training import evaluate, fit_candidates, metric_key, split_by_time, with_score
+from ipr_guard.reports.charts import pr_points, score_counts
 
 FEATURES = ["upheld_notices", "price_gap", "noise"]
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 15)
@@ -200,7 +201,7 @@ def test_plots_return_figures_for_data_and_for_empty_frames():
                 plots.feature_importance_figure(importance), plots.pr_curve_figure(empty),
                 plots.score_distribution_figure(empty), plots.feature_importance_figure(importance.iloc[:0])):
         assert isinstance(fig, Figure) and fig.axes
-    precision, recall = plots.precision_recall_points(pdf["label"].to_numpy(float), pdf["score"].to_numpy(float))
+    precision, recall = pr_points(score_counts(pdf))
     # Thresholds 0.9, 0.8 (a tie: one positive, one negative), 0.4, 0.35, 0.1.
     assert list(recall) == pytest.approx([0, 1 / 3, 2 / 3, 2 / 3, 1, 1])
     assert list(precision) == pytest.approx([1, 1, 2 / 3, 2 / 4, 3 / 5, 3 / 6])

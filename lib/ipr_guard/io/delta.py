@@ -10,6 +10,7 @@ from delta.exceptions import (ConcurrentAppendException, ConcurrentDeleteDeleteE
                               ConcurrentDeleteReadException, ConcurrentTransactionException)
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ def read(spark: SparkSession, path: str, version: int | None = None) -> DataFram
     if version is not None:
         reader = reader.option("versionAsOf", version)
     return reader.load(path)
+
+
+def read_or_empty(spark: SparkSession, path: str, schema: T.StructType) -> DataFrame:
+    """The table at `path`, or an empty frame of `schema` before the table's first write."""
+    return read(spark, path) if exists(spark, path) else spark.createDataFrame([], schema)
 
 
 def version(spark: SparkSession, path: str) -> int | None:

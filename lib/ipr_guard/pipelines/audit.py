@@ -51,11 +51,10 @@ def published_run(spark: SparkSession, lakehouse: str, run_date: dt.date) -> tup
     Raises:
         InputError: no published run for that date.
     """
-    path = delta.table_path(lakehouse, "meta", "runs")
-    row = None
-    if delta.exists(spark, path):
-        row = (delta.read(spark, path).where((F.col("status") == "published") & (F.col("run_date") == F.lit(run_date)))
-               .orderBy(F.col("finished_at").desc(), F.col("run_id").desc()).select("run_id", "gold_versions").first())
+    runs = recovery.published_runs(spark, lakehouse)
+    row = None if runs is None else (runs.where(F.col("run_date") == F.lit(run_date))
+                                     .orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
+                                     .select("run_id", "gold_versions").first())
     if row is None:
         raise InputError(f"no published run for {run_date} in {lakehouse}")
     return row[0], {k: int(v) for k, v in json.loads(row[1] or "{}").items() if v is not None}

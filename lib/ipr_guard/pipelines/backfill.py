@@ -7,7 +7,7 @@ import logging
 from pyspark.sql import SparkSession
 
 from ipr_guard.config import Config
-from ipr_guard.pipelines import nightly
+from ipr_guard.pipelines import nightly, recovery
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def run(spark: SparkSession, cfg: Config, start: dt.date, end: dt.date, force: b
     total = (end - start).days + 1
     for i in range(total):
         day = start + dt.timedelta(days=i)
-        if not force and day in nightly.published_dates(spark, cfg.lakehouse):
+        if not force and day in recovery.published_dates(spark, cfg.lakehouse):
             log.info("backfill %d/%d: %s already published, skipped", i + 1, total, day)
             continue
         log.info("backfill %d/%d: %s", i + 1, total, day)

@@ -19,7 +19,7 @@ from pyspark.sql.window import Window
 
 from ipr_guard.config import Config
 from ipr_guard.io import delta
-from ipr_guard.pipelines.recovery import published_run_ids
+from ipr_guard.pipelines.recovery import published_runs
 from ipr_guard.io.landing import DeliveryDay, list_deliveries, read_lines
 from ipr_guard.schema import TABLES, Table
 from ipr_guard.transforms.parse import Pseudonymise, parse_lines
@@ -61,9 +61,11 @@ def pending_days(spark: SparkSession, cfg: Config, run_date: dt.date) -> list[De
     if not delta.exists(spark, log_path):
         return days
     # Only entries of runs that wrote their marker count: a killed run's days are read again.
-    published = spark.createDataFrame([(r,) for r in sorted(published_run_ids(spark, cfg.lakehouse))], "run_id string")
+    markers = published_runs(spark, cfg.lakehouse)
+    if markers is None:
+        return days
     taken = {(r["table"], r["ingest_date"], r["fingerprint"])
-             for r in delta.read(spark, log_path).join(published, on="run_id", how="left_semi")
+             for r in delta.read(spark, log_path).join(markers.select("run_id"), on="run_id", how="left_semi")
              .select("table", "ingest_date", "fingerprint").collect()}
     return [d for d in days if (d.table, d.ingest_date, d.fingerprint) not in taken]
 

@@ -17,6 +17,7 @@ from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.model import registry
 from ipr_guard.pipelines import drift_step
+from ipr_guard.pipelines.review import read_decisions
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
 from ipr_guard.schema import TABLES, silver_schema
 from ipr_guard.transforms.features import feature_columns, merchant_features
@@ -45,9 +46,8 @@ def silver_inputs(spark: SparkSession, cfg: Config, run_date: dt.date) -> dict[s
     """The silver tables the features need, with analytics opt-outs applied as of `run_date`."""
     s = {}
     for name in SILVER_INPUTS:
-        path = delta.table_path(cfg.lakehouse, "silver", name)
-        s[name] = delta.read(spark, path) if delta.exists(spark, path) else \
-            spark.createDataFrame([], silver_schema(TABLES[name]))
+        s[name] = delta.read_or_empty(spark, delta.table_path(cfg.lakehouse, "silver", name),
+                                      silver_schema(TABLES[name]))
     requests = s.pop("privacy_requests")
     s["orders"] = exclude_opted_out(s["orders"], "buyer_id", opted_out(requests, run_date, cfg.timezone, "buyer"))
     s["complaints"] = exclude_opted_out(s["complaints"], "reporter_id",
@@ -72,7 +72,6 @@ def training_examples(spark: SparkSession, cfg: Config, s: dict[str, DataFrame],
     Reviewers' decisions on candidate lists before `run_date` are labels too (confirm 1, reject 0, as of
     the list's date); where a store has both kinds at one date, the review decision is kept.
     """
-    from ipr_guard.pipelines.review import read_decisions
     snaps = snapshot_dates(run_date, first_day, cfg.model.snapshot_every_days, WARMUP_DAYS)
     enforcement = closure_labels(s["merchants"], s["enforcement_actions"], run_date,
                                  first_day + dt.timedelta(days=WARMUP_DAYS), snaps, cfg.timezone,

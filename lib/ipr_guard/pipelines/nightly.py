@@ -100,15 +100,6 @@ def stage(result: RunResult, name: str):
     fault_point(f"after:{name}", result.run_date)
 
 
-def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
-    """Run dates with a published run in the run log."""
-    path = delta.table_path(lakehouse, "meta", "runs")
-    if not delta.exists(spark, path):
-        return set()
-    return {r[0] for r in delta.read(spark, path).where(F.col("status") == "published")
-            .select("run_date").distinct().collect()}
-
-
 def _check_paths(cfg: Config) -> None:
     if not cfg.landing:
         raise UsageError("no landing folder: pass --landing or set paths.landing")
@@ -149,7 +140,7 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
 
     with stage(result, "discover"):
         pending = ingest.pending_days(spark, cfg, run_date)
-        already = run_date in published_dates(spark, cfg.lakehouse)
+        already = run_date in recovery.published_dates(spark, cfg.lakehouse)
     if already and not pending and not force:
         result.status = "already published (nothing new to take in; use --force to recompute)"
         return result

@@ -31,10 +31,8 @@ KPI_EVENT_TIMES = {"takedowns": "taken_down_at", "orders": "created_at", "compla
 
 
 def silver(spark: SparkSession, cfg: Config, name: str) -> DataFrame:
-    path = delta.table_path(cfg.lakehouse, "silver", name)
-    if delta.exists(spark, path):
-        return delta.read(spark, path)
-    return spark.createDataFrame([], silver_schema(TABLES[name]))
+    """Silver table `name`, or an empty frame of its schema before its first rows."""
+    return delta.read_or_empty(spark, delta.table_path(cfg.lakehouse, "silver", name), silver_schema(TABLES[name]))
 
 
 def first_delivery_day(spark: SparkSession, cfg: Config, batches: dict[str, TableBatch], run_date: dt.date) -> dt.date:

@@ -14,11 +14,12 @@ id, the marker records their versions under `meta/<name>`, and an incomplete run
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
 from delta.tables import DeltaTable
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ipr_guard.io import delta
@@ -41,21 +42,31 @@ def meta_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
     return out
 
 
-def published_run_ids(spark: SparkSession, lakehouse: str) -> set[str]:
-    """Run ids with a marker (status published) in meta/runs."""
+def published_runs(spark: SparkSession, lakehouse: str) -> DataFrame | None:
+    """The run markers: meta/runs' rows with status published, or None before the first run."""
     path = delta.table_path(lakehouse, "meta", "runs")
     if not delta.exists(spark, path):
-        return set()
-    return {r[0] for r in delta.read(spark, path).where(F.col("status") == "published").select("run_id").collect()}
+        return None
+    return delta.read(spark, path).where(F.col("status") == "published")
+
+
+def published_run_ids(spark: SparkSession, lakehouse: str) -> set[str]:
+    """Run ids with a marker."""
+    runs = published_runs(spark, lakehouse)
+    return set() if runs is None else {r[0] for r in runs.select("run_id").collect()}
+
+
+def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
+    """Run dates with a marker."""
+    runs = published_runs(spark, lakehouse)
+    return set() if runs is None else {r[0] for r in runs.select("run_date").distinct().collect()}
 
 
 def published_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
     """Each gold table's version as of the latest published run ({} before any)."""
-    path = delta.table_path(lakehouse, "meta", "runs")
-    if not delta.exists(spark, path):
-        return {}
-    last = (delta.read(spark, path).where(F.col("status") == "published")
-            .orderBy(F.col("finished_at").desc(), F.col("run_id").desc()).select("gold_versions").first())
+    runs = published_runs(spark, lakehouse)
+    last = None if runs is None else (runs.orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
+                                      .select("gold_versions").first())
     return {k: int(v) for k, v in json.loads(last[0]).items() if v is not None} if last else {}
 
 

@@ -23,6 +23,7 @@ from ipr_guard.config import Config
 from ipr_guard.errors import InputError, UsageError
 from ipr_guard.io import delta
 from ipr_guard.pii import load_hmac_key, pseudonymiser
+from ipr_guard.pipelines.recovery import published_dates
 from ipr_guard.review_file import DECISIONS, check_stores, parse_return_file, problem_line_number
 
 log = logging.getLogger(__name__)
@@ -74,15 +75,11 @@ def decisions_path(cfg: Config) -> str:
 
 def read_decisions(spark: SparkSession, cfg: Config) -> DataFrame:
     """meta/review_decisions, or an empty frame of its schema before a first import."""
-    path = decisions_path(cfg)
-    if delta.exists(spark, path):
-        return delta.read(spark, path)
-    return spark.createDataFrame([], DECISIONS_SCHEMA)
+    return delta.read_or_empty(spark, decisions_path(cfg), DECISIONS_SCHEMA)
 
 
 def published_candidates(spark: SparkSession, cfg: Config, run_date: dt.date) -> DataFrame:
     """closure_candidates of `run_date` as published (a run marker for the date exists), else InputError."""
-    from ipr_guard.pipelines.nightly import published_dates  # nightly imports the modules that import this one
     path = delta.table_path(cfg.lakehouse, "gold", "closure_candidates")
     if run_date not in published_dates(spark, cfg.lakehouse) or not delta.exists(spark, path):
         raise InputError(f"no closure candidates were published for {run_date} in {cfg.lakehouse}; "

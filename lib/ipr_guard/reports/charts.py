@@ -110,17 +110,27 @@ def pr_points(counts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.r_[1.0, tp / np.maximum(tp + fp, 1.0)], np.r_[0.0, tp / total]
 
 
-def pr_curve_figure(counts: pd.DataFrame, threshold: float | None = None) -> Figure:
-    """The champion's precision-recall curve on its validation set, the operating point marked.
+def score_counts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Scored rows (columns label 0/1, score) as the counts per score that `pr_points` takes."""
+    positive = rows["label"] == 1
+    return (pd.DataFrame({"score": rows["score"].astype(float), "positives": positive.astype(int),
+                          "negatives": (~positive).astype(int)})
+            .groupby("score", as_index=False)[["positives", "negatives"]].sum())
+
+
+def pr_curve_figure(counts: pd.DataFrame, threshold: float | None = None,
+                    empty_text: str = "no model yet") -> Figure:
+    """A precision-recall curve on validation data, the operating point marked.
 
     Args:
-        counts: columns score, positives, negatives (see `pr_points`).
+        counts: columns score, positives, negatives (see `pr_points`; `score_counts` makes them from rows).
         threshold: the operating threshold to mark.
+        empty_text: what the chart says when there are no counts.
     """
     fig = Figure(figsize=(5, 4))
     ax = fig.subplots()
     if counts.empty:
-        _empty(ax, "no model yet")
+        _empty(ax, empty_text)
     else:
         precision, recall = pr_points(counts)
         ax.step(recall, precision, where="post", color=BLUE)
