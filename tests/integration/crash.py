@@ -2,8 +2,8 @@
 
 Every stage boundary and mid-write point of the nightly is killed in CI, split over two files that two
 pytest workers run side by side: test_faults.py kills one lakehouse at the points of FAULTS_EARLY, and
-test_faults_replays.py kills another at FAULTS_LATE, kills `--force` runs after their marker and a
-backfill half-way through. Both start from one first day and compare with one undisturbed second day,
+test_faults_replays.py kills another at FAULTS_LATE and at both AFTER_MARKER points (the second in a
+`--force` run), and a backfill half-way through. Both start from one first day and compare with one undisturbed second day,
 built once per session by whichever file asks first (`undisturbed_lakes`).
 """
 from __future__ import annotations
