@@ -35,6 +35,7 @@ class IngestConfig:
     trailing_days: int
     max_field_chars: int
     max_raw_line_chars: int
+    parallel_tables: int = 2
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class QualityConfig:
     expectations: str | None
     severity: dict[str, str]
     parallel_tables: int = 2
+    driver_max_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,8 @@ def _quality(raw: dict) -> QualityConfig:
     if bad:
         raise UsageError(f"configuration quality.severity: use critical or warning, got {bad}")
     return QualityConfig(expectations=_get(raw, "quality.expectations"), severity=severity,
-                         parallel_tables=_num(raw, "quality.parallel_tables", 1, 16, int))
+                         parallel_tables=_num(raw, "quality.parallel_tables", 1, 16, int),
+                         driver_max_rows=_num(raw, "quality.driver_max_rows", 0, 10_000_000, int))
 
 
 def _features(raw: dict) -> FeaturesConfig:
@@ -387,6 +390,7 @@ def _validate(env: str, raw: dict) -> Config:
             trailing_days=_num(raw, "ingest.trailing_days", 1, 365, int),
             max_field_chars=_num(raw, "ingest.max_field_chars", 1, 10**9, int),
             max_raw_line_chars=_num(raw, "ingest.max_raw_line_chars", 64, 10**9, int),
+            parallel_tables=_num(raw, "ingest.parallel_tables", 1, 16, int),
         ),
         privacy=PrivacyConfig(
             hmac_key_env=str(_get(raw, "privacy.hmac_key_env")),

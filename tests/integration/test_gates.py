@@ -88,10 +88,14 @@ def test_a_day_with_90_percent_of_rows_missing(spark, copy, hmac_key):
 def test_duplicated_keys(spark, copy, hmac_key):
     root, cfg = copy
     rows = _orders("2026-10-04", 180)
-    rows += [{**r, "status": "refunded"} for r in rows[:20]]  # same keys, other content, same day
+    rows += [{**r, "status": "refunded"} for r in rows[:20]]  # same keys and updated_at, other content, same day
+    # Same-day updates with a later updated_at are change-data-capture, not conflicts: not counted.
+    rows += [{**r, "status": "cancelled", "updated_at": "2026-10-04T18:00:00+08:00"} for r in rows[20:60]]
     write_day(root / "landing", "orders", "2026-10-04", rows)
     write_day(root / "landing", "listings", "2026-10-04", _listings("2026-10-04", 20))
-    _expect_stop(spark, cfg, root, "orders: 40 rows share their key with other content", "duplicate_keys")
+    _expect_stop(spark, cfg, root, "orders: 40 rows share their key with other content at the same updated_at "
+                                   "on the same delivery day (16.7%, limit 1.0%); worst day 2026-10-04 with 40",
+                 "duplicate_keys")
 
 
 def test_a_missing_daily_feed_day(spark, copy, hmac_key):
@@ -162,13 +166,20 @@ def test_an_empty_day(spark, copy, hmac_key):
 
 def test_a_day_delivered_twice(spark, copy, hmac_key):
     root, cfg = copy
-    # Day 3 arrives again, identical, as a second file beside the first; day 4 as usual.
+    # Day 3 arrives again, identical, as a second file beside the first; day 4 as usual, with a quarter of
+    # its orders delivered again as change-data-capture: refunded 5 minutes later, in reverse line order
+    # for half of them (the later updated_at wins either way, and no gate stops the run for them).
     write_day(root / "landing", "orders", "2026-10-03", _orders("2026-10-03", 200), name="part-00001.jsonl")
-    write_day(root / "landing", "orders", "2026-10-04", _orders("2026-10-04", 200))
+    day4 = _orders("2026-10-04", 200)
+    updates = [{**r, "status": "refunded", "updated_at": "2026-10-04T10:05:00+08:00"} for r in day4[:50]]
+    write_day(root / "landing", "orders", "2026-10-04", updates[:25] + day4 + updates[25:])
     write_day(root / "landing", "listings", "2026-10-04", _listings("2026-10-04", 20))
     silver_before = delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders")).count()
     result = nightly.run(spark, cfg, DAY4)
     assert result.status == "published"
-    # Day 3 is read again in full (both copies) and day 4 once: 600 read, 200 of them duplicates.
-    assert result.accounting["orders"] == {"rows_read": 600, "accepted": 400, "quarantined": 0, "duplicates": 200}
-    assert delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders")).count() == silver_before + 200
+    # Day 3 is read again in full (both copies) and day 4 once: 650 read, 200 of them duplicates.
+    assert result.accounting["orders"] == {"rows_read": 650, "accepted": 450, "quarantined": 0, "duplicates": 200}
+    silver = delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders"))
+    assert silver.count() == silver_before + 200
+    statuses = {r["order_id"]: r["status"] for r in silver.where("order_id LIKE 'O2026-10-04-%'").collect()}
+    assert statuses == {f"O2026-10-04-{i}": "refunded" if i < 50 else "paid" for i in range(200)}

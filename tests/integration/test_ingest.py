@@ -166,3 +166,32 @@ def test_a_negative_price_and_a_key_delivered_twice_across_days(spark, env):
     assert (batch.rows_read, batch.accepted, batch.quarantined, batch.duplicates) == (3, 1, 1, 1)
     assert [r["_reason"] for r in batch.parsed.where("_reason IS NOT NULL").collect()] == \
         ["price: -5.0 is not greater than 0"]
+
+
+def _complaint(cid: str, outcome: str, updated: str) -> dict:
+    return {"complaint_id": cid, "source": "rights_holder", "complaint_type": "counterfeit", "brand_id": "BR1",
+            "listing_id": "L1", "merchant_id": "M1", "reporter_id": "reporter-1",
+            "submitted_at": "2026-10-01T08:00:00+08:00", "processed_at": None, "outcome": outcome,
+            "updated_at": updated}
+
+
+def test_same_day_versions_are_updates_through_bronze_and_the_silver_merge(spark, env):
+    landing, cfg = env
+    early, late = "2026-10-01T09:00:00+08:00", "2026-10-01T09:05:00+08:00"
+    write_day(landing, "complaints", D1, [
+        _complaint("C1", "pending", early), _complaint("C1", "upheld", late),    # minutes apart
+        _complaint("C2", "upheld", late), _complaint("C2", "pending", early),    # the same, lines reversed
+    ])
+    write_day(landing, "complaints", D2, [
+        _complaint("C1", "pending", early),     # a stale version again: the stored later one stays
+        _complaint("C2", "rejected", late),     # equal updated_at on a later day: it wins
+    ])
+    for day in (D1, D2):  # one run per day, so day 2 goes through MERGE against day 1's rows
+        batch = _batch(spark, cfg, "complaints", day)
+        assert (batch.key_conflicts, ingest.check_feed(batch, cfg)) == (0, [])
+        ingest.write_layers(spark, cfg, batch, f"run-{day}")
+    bronze = delta.read(spark, delta.table_path(cfg.lakehouse, "bronze", "complaints"))
+    assert bronze.count() == 6  # every version is kept in bronze
+    silver = {r["complaint_id"]: (r["outcome"], str(r["_ingest_date"])) for r in
+              delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "complaints")).collect()}
+    assert silver == {"C1": ("upheld", D1), "C2": ("rejected", D2)}

@@ -53,9 +53,13 @@ def suites():
     return load_suites(default_folder())
 
 
-@pytest.fixture(scope="module")
-def report(spark, suites):
+@pytest.fixture(scope="module", params=["spark", "pandas"])
+def report(request, spark, suites):
     """One GX run over every scenario: GX on Spark costs seconds per table, so tests share it.
+
+    Every test of the report runs twice: once with GX's Spark engine (driver_max_rows 0) and once with
+    the small-batch path that collects each frame and checks it with GX's pandas engine; the expected
+    values are the same, so the two engines must agree on every scenario.
 
     Each scenario is its own frame, validated against the suite its name says (aliases of one
     suite are allowed: the table name is the key of `frames`).
@@ -88,7 +92,8 @@ def report(spark, suites):
     }
     # Three tables at once, as the nightly does: the tests below then also check that threads keep
     # every table's results apart.
-    return validate_frames(frames, {name: suites[s] for name, s in aliases.items()}, RUN, parallel=3)
+    return validate_frames(frames, {name: suites[s] for name, s in aliases.items()}, RUN, parallel=3,
+                           driver_max_rows=0 if request.param == "spark" else 1000)
 
 
 def failed(report, table: str, severity: str | None = "critical") -> set[tuple[str, str | None]]:
@@ -253,6 +258,10 @@ def test_parallel_tables_comes_from_conf_and_is_checked():
     from ipr_guard.config import load_config
     from ipr_guard.errors import UsageError
     assert load_config("local").quality.parallel_tables == 2
+    assert load_config("local").quality.driver_max_rows == 50000
+    assert load_config("local", ["quality.driver_max_rows=0"]).quality.driver_max_rows == 0
+    with pytest.raises(UsageError, match=r"quality.driver_max_rows=-1 is outside"):
+        load_config("local", ["quality.driver_max_rows=-1"])
     assert load_config("local", ["quality.parallel_tables=1"]).quality.parallel_tables == 1
     with pytest.raises(UsageError, match=r"quality.parallel_tables=0 is outside \[1, 16\]"):
         load_config("local", ["quality.parallel_tables=0"])

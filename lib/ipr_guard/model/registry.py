@@ -4,7 +4,8 @@
 the `champion` or `challenger` alias (see `promotion.decide`). A run date's model is registered once: a
 rerun for the same run date finds the version tagged with that date and returns its outcome without
 training again. `training_reason` tells a nightly why the champion is due for retraining (its age, or
-drift flagged on the last published night), `needs_training` whether it is.
+drift flagged on the last published night), `needs_training` whether it is. `scoring_status` reads back
+which version scored a run date and the latest training before it, for the run summary and the report.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from pyspark.ml import PipelineModel
 from pyspark.ml.feature import VectorAssembler
@@ -24,14 +26,15 @@ from pyspark.sql import DataFrame, SparkSession
 from ipr_guard.config import Config
 from ipr_guard.model import plots
 from ipr_guard.model.drift import NightDrift
-from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, Decision, decide, ensure_alias, load_version,
-                                       register_version, version_by_alias, version_for_run_date)
-from ipr_guard.model.tracking import client_for, configure_tracking, quiet_mlflow
+from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, Decision, _not_found, decide, ensure_alias,
+                                       load_version, register_version, version_by_alias, version_for_run_date)
+from ipr_guard.model.status import SKIPPED, ScoringStatus, Training
+from ipr_guard.model.tracking import EXPERIMENT_NAME, client_for, configure_tracking, quiet_mlflow
 from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, evaluate, feature_importance, fit_candidates,
                                       score_sample, split_by_time, with_score)
 
 __all__ = ["CHALLENGER", "CHAMPION", "TrainOutcome", "champion_age_days", "load_champion", "needs_training",
-           "score", "train_and_register", "training_reason"]
+           "record_skipped_training", "score", "scoring_status", "train_and_register", "training_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -263,3 +266,103 @@ def training_reason(cfg: Config, run_date: dt.date, drift: NightDrift | None = N
 def needs_training(cfg: Config, run_date: dt.date, drift: NightDrift | None = None) -> bool:
     """True when `training_reason` gives a reason: no champion, an old one, or drift flagged last night."""
     return training_reason(cfg, run_date, drift) is not None
+
+
+def record_skipped_training(cfg: Config, run_date: dt.date, reason: str) -> None:
+    """Records that training for `run_date` registered nothing, and why, as a tagged MLflow run.
+
+    The run (`train-<run_date>-skipped`, tags run_date, training_outcome=skipped, reason) holds no model;
+    it lets the summary and the report of a later rules-only night say why there is no champion. A rerun
+    for the same run date updates the reason of the existing run instead of adding one.
+
+    Args:
+        cfg: validated configuration (tracking store).
+        run_date: the nightly's run date.
+        reason: one sentence with counts only (never a store or personal value).
+    """
+    configure_tracking(cfg)
+    client = client_for(cfg)
+    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+    day = run_date.isoformat()
+    found = client.search_runs([experiment.experiment_id], max_results=1, filter_string=(
+        f"tags.run_date = '{day}' AND tags.training_outcome = '{SKIPPED}'"))
+    if found:
+        client.set_tag(found[0].info.run_id, "reason", reason)
+        return
+    run = client.create_run(experiment.experiment_id, run_name=f"train-{day}-skipped",
+                            tags={"run_date": day, "training_outcome": SKIPPED, "reason": reason})
+    client.set_terminated(run.info.run_id)
+
+
+def _run_date(tags: dict[str, str]) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(tags.get("run_date", ""))
+    except ValueError:
+        return None
+
+
+def _version_training(client: MlflowClient, mv: ModelVersion, cfg: Config) -> Training:
+    """A registered version with the validation figures its training run logged."""
+    metrics = {}
+    if mv.run_id:
+        try:
+            metrics = {k: v for k, v in client.get_run(mv.run_id).data.metrics.items() if not k.startswith(_PREFIXES)}
+        except MlflowException as e:
+            if not _not_found(e):
+                raise
+    threshold = float(mv.tags.get("threshold", cfg.model.operating_threshold))
+    return Training(_run_date(mv.tags), str(mv.version), mv.tags.get("promotion"),
+                    mv.tags.get("promotion_reason", ""), metrics, threshold)
+
+
+def _last_training(client: MlflowClient, cfg: Config, run_date: dt.date) -> Training | None:
+    """The latest training attempt for a run date on or before `run_date` (a version beats a skip)."""
+    attempts: list[tuple[dt.date, int, object]] = []
+    try:
+        versions = client.search_model_versions(f"name = '{cfg.model.name}'")
+    except MlflowException as e:
+        if not _not_found(e):
+            raise
+        versions = []
+    for mv in versions:
+        day = _run_date(mv.tags)
+        if day is not None and day <= run_date:
+            attempts.append((day, 1 + int(mv.version), mv))
+    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+    if experiment is not None:
+        for run in client.search_runs([experiment.experiment_id], f"tags.training_outcome = '{SKIPPED}'",
+                                      max_results=10_000):
+            day = _run_date(run.data.tags)
+            if day is not None and day <= run_date:
+                attempts.append((day, 0, run))
+    if not attempts:
+        return None
+    day, rank, found = max(attempts, key=lambda a: a[:2])
+    if rank:
+        return _version_training(client, found, cfg)
+    return Training(day, None, reason=found.data.tags.get("reason", ""))
+
+
+def scoring_status(cfg: Config, run_date: dt.date, version: str | None) -> ScoringStatus:
+    """What scored `run_date` and the latest training before it, from what the registry already holds.
+
+    A handful of registry look-ups (no Spark job, no model load): the scoring version's tags and its
+    training run's validation metrics, and the versions and skipped trainings tagged with a run date.
+
+    Args:
+        cfg: validated configuration (tracking store, model name, default threshold).
+        run_date: the run date whose list is described.
+        version: the model version that scored it (gold model_version), or None for policy rules only.
+    """
+    configure_tracking(cfg)
+    client = client_for(cfg)
+    scored = None
+    if version is not None:
+        try:
+            scored = _version_training(client, client.get_model_version(cfg.model.name, version), cfg)
+        except MlflowException as e:
+            if not _not_found(e):
+                raise
+            # Not in this registry (e.g. a lakehouse copied without its MLflow store): say what is known.
+            scored = Training(None, str(version), threshold=cfg.model.operating_threshold)
+    return ScoringStatus(cfg.model.name, scored, _last_training(client, cfg, run_date))

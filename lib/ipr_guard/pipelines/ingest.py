@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -22,9 +24,11 @@ from ipr_guard.io import delta
 from ipr_guard.pipelines.recovery import published_runs
 from ipr_guard.io.landing import DeliveryDay, list_deliveries, read_lines
 from ipr_guard.schema import TABLES, Table
-from ipr_guard.transforms.parse import Pseudonymise, parse_lines
+from ipr_guard.transforms.parse import Pseudonymise, mark_duplicates, parse_lines
 
 log = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
+_Out = TypeVar("_Out")
 
 INGEST_LOG_SCHEMA = T.StructType([
     T.StructField("table", T.StringType()), T.StructField("ingest_date", T.DateType()),
@@ -37,7 +41,12 @@ INGEST_LOG_SCHEMA = T.StructType([
 
 @dataclass
 class TableBatch:
-    """What one run read of one table: the parsed rows (persisted) and its accounting."""
+    """What one run read of one table: the parsed rows (persisted) and its accounting.
+
+    `key_conflicts` counts good, kept rows that share their key and updated_at (or just their key, in a
+    table without updated_at) with other content on their delivery day (`parse.mark_duplicates`); they
+    are resolved like any version, and only the broken-feed check looks at how many there are.
+    """
 
     table: Table
     days: list[DeliveryDay]
@@ -70,24 +79,6 @@ def pending_days(spark: SparkSession, cfg: Config, run_date: dt.date) -> list[De
     return [d for d in days if (d.table, d.ingest_date, d.fingerprint) not in taken]
 
 
-def mark_duplicates(parsed: DataFrame, table: Table) -> DataFrame:
-    """Adds `_duplicate` and `_key_conflict` to parsed rows.
-
-    `_duplicate`: a good record identical in every contract field to an earlier one of the batch.
-    `_key_conflict`: a good, non-duplicate record whose key appears again with other content on the
-    same delivery day. The contract resolves it (the later line wins), but many of them mean a broken
-    feed (a day delivered twice with changes, a key generator gone wrong), so they are counted.
-    """
-    content = F.sha2(F.to_json(F.struct(*[F.col(c) for c in table.field_names])), 256)
-    first = Window.partitionBy("_content").orderBy("ingest_date", "source_file", "line_number")
-    marked = (parsed.withColumn("_content", F.when(F.col("_reason").isNull(), content))
-              .withColumn("_duplicate", F.col("_content").isNotNull() & (F.row_number().over(first) > 1)))
-    same_key_day = Window.partitionBy("ingest_date", *[F.col(k) for k in table.key])
-    versions = F.size(F.collect_set(F.when(~F.col("_duplicate"), F.col("_content"))).over(same_key_day))
-    return (marked.withColumn("_key_conflict", F.col("_content").isNotNull() & ~F.col("_duplicate") & (versions > 1))
-            .drop("_content"))
-
-
 def read_batch(spark: SparkSession, cfg: Config, table: Table, days: list[DeliveryDay],
                pseudonymise: Pseudonymise) -> TableBatch:
     """Parses a table's pending days, persists the result and counts it (one Spark job)."""
@@ -105,7 +96,8 @@ def read_batch(spark: SparkSession, cfg: Config, table: Table, days: list[Delive
     for r in rows:
         accepted = r["rows_read"] - r["quarantined"] - r["duplicates"]
         batch.per_day[r["ingest_date"]] = {"rows_read": r["rows_read"], "accepted": accepted,
-                                           "quarantined": r["quarantined"], "duplicates": r["duplicates"]}
+                                           "quarantined": r["quarantined"], "duplicates": r["duplicates"],
+                                           "key_conflicts": r["key_conflicts"]}
         batch.rows_read += r["rows_read"]
         batch.quarantined += r["quarantined"]
         batch.duplicates += r["duplicates"]
@@ -114,8 +106,45 @@ def read_batch(spark: SparkSession, cfg: Config, table: Table, days: list[Delive
     return batch
 
 
+def per_table(work: Callable[[_Item], _Out], items: list[_Item], parallel: int) -> list[_Out]:
+    """`work` on each item, `parallel` at a time in threads, results in the items' order.
+
+    One Spark session takes jobs from several threads; with small tables most of a table's time is
+    driver work, which a second table in flight overlaps. The first failure is raised (after the
+    other tables' work has finished: every write here is keyed, so a rerun repeats it harmlessly).
+    """
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(items))), thread_name_prefix="table") as pool:
+        return list(pool.map(work, items))
+
+
+def read_batches(spark: SparkSession, cfg: Config, pending: list[DeliveryDay],
+                 pseudonymise: Pseudonymise) -> dict[str, TableBatch]:
+    """`read_batch` for every table with pending days, `ingest.parallel_tables` at a time."""
+    days = group_by_table(pending)
+    names = list(days)
+    batches = per_table(lambda name: read_batch(spark, cfg, TABLES[name], days[name], pseudonymise), names,
+                        cfg.ingest.parallel_tables)
+    return dict(zip(names, batches))
+
+
+def write_all_layers(spark: SparkSession, cfg: Config, batches: dict[str, TableBatch],
+                     run_id: str) -> dict[str, DataFrame]:
+    """`write_layers` for every batch, `ingest.parallel_tables` tables at a time (no two write one table)."""
+    names = list(batches)
+    latest = per_table(lambda name: write_layers(spark, cfg, batches[name], run_id), names,
+                       cfg.ingest.parallel_tables)
+    return dict(zip(names, latest))
+
+
 def check_feed(batch: TableBatch, cfg: Config) -> list[str]:
-    """Broken-feed checks of one table's batch: too many bad records. Returns readable problems."""
+    """Broken-feed checks of one table's batch: too many bad records or key conflicts.
+
+    Versions of a key with different updated_at on one day are updates, never counted here; only
+    `TableBatch.key_conflicts` (same key, same updated_at, other content) are.
+
+    Returns:
+        One readable sentence per problem (empty when the batch passes).
+    """
     problems = []
     limit = cfg.ingest.max_bad_share * batch.rows_read
     if batch.quarantined > limit and batch.quarantined >= cfg.ingest.min_bad_rows:
@@ -125,10 +154,12 @@ def check_feed(batch: TableBatch, cfg: Config) -> list[str]:
             f"({batch.quarantined / batch.rows_read:.1%}, limit {cfg.ingest.max_bad_share:.1%}); "
             f"worst day {worst[0]} with {worst[1]['quarantined']} (check: bad_record_share)")
     if batch.key_conflicts > limit and batch.key_conflicts >= cfg.ingest.min_bad_rows:
+        worst = max(batch.per_day.items(), key=lambda kv: kv[1].get("key_conflicts", 0))
+        same = "at the same updated_at " if batch.table.has_updated_at else ""
         problems.append(
-            f"{batch.table.name}: {batch.key_conflicts} rows share their key with other content on the same "
-            f"delivery day ({batch.key_conflicts / batch.rows_read:.1%}, limit {cfg.ingest.max_bad_share:.1%}) "
-            f"(check: duplicate_keys)")
+            f"{batch.table.name}: {batch.key_conflicts} rows share their key with other content {same}on the "
+            f"same delivery day ({batch.key_conflicts / batch.rows_read:.1%}, limit {cfg.ingest.max_bad_share:.1%}); "
+            f"worst day {worst[0]} with {worst[1].get('key_conflicts', 0)} (check: duplicate_keys)")
     return problems
 
 
@@ -208,7 +239,7 @@ def latest_per_key(rows: DataFrame, table: Table) -> DataFrame:
     """One row per key, the latest version winning (contract: updated_at, then day, file, line)."""
     order = [F.col(c).desc_nulls_last() for c in version_order(table)]
     w = Window.partitionBy(*table.key).orderBy(*order)
-    return rows.withColumn("_rn", F.row_number().over(w)).where(F.col("_rn") == 1).drop("_rn")
+    return rows.withColumn("_rn", F.row_number().over(w)).where(F.col("_rn") == 1).select(*rows.columns)
 
 
 def write_layers(spark: SparkSession, cfg: Config, batch: TableBatch, run_id: str) -> DataFrame:

@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.model import registry
+from ipr_guard.model.status import describe
 from ipr_guard.pipelines import drift_step
 from ipr_guard.pipelines.review import read_decisions
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
@@ -135,6 +136,7 @@ def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, Data
             counts[("validation", 0)] + counts[("validation", 1)] == 0:
         log.warning("[%s] not enough labelled examples to train (%s); policy rules only", run_date,
                     _describe(counts))
+        registry.record_skipped_training(cfg, run_date, f"not enough labelled examples ({_describe(counts)})")
         return None
     inputs = list(feature_columns(cfg.features.windows))
     outcome = registry.train_and_register(spark, cfg, run_date, examples, inputs, table_versions(spark, cfg))
@@ -164,6 +166,14 @@ def load_champion(spark: SparkSession, cfg: Config) -> Champion | None:
         return None
     model, name, version, threshold = found
     return Champion(model, name, str(version), float(threshold), feature_importance(model))
+
+
+def scoring_note(cfg: Config, run_date: dt.date, champion: Champion | None) -> str:
+    """The summary's 'scored by' sentence: the champion and its validation figures, or rules only and why.
+
+    Reads what the registry already holds (`registry.scoring_status`); no Spark job.
+    """
+    return describe(registry.scoring_status(cfg, run_date, champion.version if champion else None))
 
 
 def score_stores(champion: Champion, features: DataFrame) -> DataFrame:

@@ -25,7 +25,6 @@ from ipr_guard.model import registry
 from ipr_guard.faults import arm_during, fault_point
 from ipr_guard.model import drift
 from ipr_guard.pipelines import drift_step, ingest, model_step, privacy_step, publish, quality_gate, recovery
-from ipr_guard.schema import TABLES
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ class RunResult:
     vacuumed: int = 0
     quality: str = ""
     training: str = ""
-    model: str = ""
+    model: str = ""  # what scored and its validation figures, or "policy rules only: <why>" (model.status)
     drift: str = ""
     recovered: list[str] = field(default_factory=list)
 
@@ -149,11 +148,9 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
     batches: dict[str, ingest.TableBatch] = {}
     try:
         with stage(result, "ingest"):
-            pseudonymise = pseudonymiser(key)
             problems = []
-            for name, days in ingest.group_by_table(pending).items():
-                batch = ingest.read_batch(spark, cfg, TABLES[name], days, pseudonymise)
-                batches[name] = batch
+            batches.update(ingest.read_batches(spark, cfg, pending, pseudonymiser(key)))
+            for name, batch in batches.items():
                 result.accounting[name] = {"rows_read": batch.rows_read, "accepted": batch.accepted,
                                            "quarantined": batch.quarantined, "duplicates": batch.duplicates}
                 log.info("  %-20s read %d, accepted %d, quarantined %d, duplicates %d", name, batch.rows_read,
@@ -179,7 +176,7 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             quality_gate.write_docs(cfg, run_date, reports)
             quality_gate.enforce(reports[0])
         with stage(result, "silver"):
-            changed = {name: ingest.write_layers(spark, cfg, b, result.run_id) for name, b in batches.items()}
+            changed = ingest.write_all_layers(spark, cfg, batches, result.run_id)
         with stage(result, "privacy"):
             result.erasures = privacy_step.apply_requests(spark, cfg, run_date, result.run_id)
         with stage(result, "train"):
@@ -198,7 +195,7 @@ def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: Run
             champion = model_step.load_champion(spark, cfg)
         with stage(result, "gold"):
             outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches, s, features, champion)
-            result.model = f"{champion.name} v{champion.version}" if champion else "none (policy rules only)"
+            result.model = model_step.scoring_note(cfg, run_date, champion)
         with stage(result, "drift"):
             # The published features carry tonight's champion scores: drift reads them, no second scoring.
             drift_table = drift_step.measure(spark, cfg, champion, outputs["merchant_features"])

@@ -47,11 +47,15 @@ def referential_integrity(spark: SparkSession, cfg: Config, run_id: str,
         refs = rows.where(F.col(col).isNotNull()).select(F.col(col).alias("_ref"))
         if parents:
             known = parents[0] if len(parents) == 1 else parents[0].unionByName(parents[1])
-            orphans = refs.join(known.distinct(), on="_ref", how="left_anti")
+            marked = refs.join(known.distinct().withColumn("_known", F.lit(True)), on="_ref", how="left")
         else:
-            orphans = refs
-        total, missing = refs.count(), orphans.count()
-        examples = tuple(r[0] for r in orphans.select("_ref").distinct().orderBy("_ref").limit(5).collect())
+            marked = refs.withColumn("_known", F.lit(None).cast("boolean"))
+        orphan = F.col("_known").isNull()
+        # One job for both counts; the examples only when there is an orphan to show.
+        counts = marked.agg(F.count(F.lit(1)).alias("total"), F.count_if(orphan).alias("missing")).first()
+        total, missing = int(counts["total"]), int(counts["missing"] or 0)
+        examples = tuple(r[0] for r in marked.where(orphan).select("_ref").distinct().orderBy("_ref")
+                         .limit(5).collect()) if missing else ()
         results.append(ExpectationResult(
             run_id, f"silver.{child}", REFERENCE_EXPECTATION, f"{col}->{parent}.{key}", "warning", missing == 0,
             observed_value=f"{missing} of {total} without a {parent} row", element_count=total,
@@ -64,7 +68,8 @@ def validate(spark: SparkSession, cfg: Config, run_id: str, run_date: dt.date,
              frames: dict[str, DataFrame]) -> QualityReport:
     """Validates `frames` (keyed by suite name, e.g. "silver.orders") and records the results."""
     folder = Path(cfg.quality.expectations) if cfg.quality.expectations else default_folder()
-    report = validate_frames(frames, load_suites(folder), run_id, parallel=cfg.quality.parallel_tables)
+    report = validate_frames(frames, load_suites(folder), run_id, parallel=cfg.quality.parallel_tables,
+                             driver_max_rows=cfg.quality.driver_max_rows)
     report.results.extend(referential_integrity(spark, cfg, run_id, frames))
     report = report.with_severities(cfg.quality.severity)
     rows = spark.createDataFrame(report.to_rows(), RESULTS_SCHEMA).withColumn("run_date", F.lit(run_date))

@@ -1,7 +1,8 @@
 """Gathers the reviewers' report inputs from Delta (filtered and aggregated in Spark) and writes the files.
 
 Only small frames leave Spark: one run date's candidates, the KPI window, validation predictions counted
-per rounded score, score histograms, one run's drift and data-quality rows.
+per rounded score, score histograms, one run's drift and data-quality rows. Which model scored (or why
+the list is rules-only) and its validation figures come from the MLflow registry, not from Spark.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pyspark.sql import functions as F
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.io.files import write_bytes
+from ipr_guard.model import registry
+from ipr_guard.model.status import describe
 from ipr_guard.quality import ExpectationResult
 from ipr_guard.reports import ReportData, candidates_csv, render_report
 from ipr_guard.reports.charts import SCORE_BINS
@@ -116,6 +119,9 @@ def report_data(spark: SparkSession, cfg: Config, run_date: dt.date, run_id: str
             if kpi_table is not None else pd.DataFrame(columns=["kpi_date"]))
     name = cfg.model.name
     version = champion_version(spark, cfg, run_date, candidates)
+    status = registry.scoring_status(cfg, run_date, version)
+    threshold = status.scored_by.threshold if status.scored_by and status.scored_by.threshold is not None \
+        else cfg.model.operating_threshold
     validation = _table(spark, cfg, "meta", "model_validation")
     drift = _table(spark, cfg, "meta", "drift")
     quality = _table(spark, cfg, "meta", "quality_results")
@@ -129,7 +135,8 @@ def report_data(spark: SparkSession, cfg: Config, run_date: dt.date, run_id: str
         drift=drift_rows(drift, run_date, run_id) if drift is not None else pd.DataFrame(),
         quality=per_table, quality_failures=failures,
         model=f"{name} v{version}" if version else None,
-        threshold=cfg.model.operating_threshold if version else None,
+        model_status=describe(status),
+        threshold=threshold if version else None,
         targets=asdict(cfg.kpi_targets),
     )
 

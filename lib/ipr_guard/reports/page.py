@@ -39,6 +39,8 @@ class ReportData:
         quality: per suite: table, expectations, passed, critical_failed, warnings_failed.
         quality_failures: one sentence per failed expectation.
         model: "name vN" of the champion that scored D (None: policy rules only).
+        model_status: one sentence: the model that scored D and its validation figures, or "policy rules
+            only" and why (`model.status.describe`); empty when unknown.
         threshold: the operating threshold to mark on the model charts.
         targets: KPI target shares by KPI column name.
     """
@@ -55,6 +57,7 @@ class ReportData:
     quality: pd.DataFrame = field(default_factory=_frame)
     quality_failures: list[str] = field(default_factory=list)
     model: str | None = None
+    model_status: str = ""
     threshold: float | None = None
     targets: dict[str, float] = field(default_factory=dict)
 
@@ -73,13 +76,20 @@ def _items(values) -> str:
         '<span class="muted">none</span>'
 
 
+def _scored_by(d: ReportData, anchor: str = "") -> str:
+    # Said in the summary and again above the model charts: a rules-only list must never look scored.
+    text = d.model_status or d.model or "policy rules only"
+    attr = f' id="{anchor}"' if anchor else ""
+    return f"<p{attr}>Scored by: {html.escape(text)}.</p>"
+
+
 def _summary(d: ReportData) -> str:
     ids = set(d.candidates["merchant_id"]) if not d.candidates.empty else set()
     by_action = d.candidates["recommended_action"].value_counts() if not d.candidates.empty else pd.Series(dtype=int)
     actions = "".join(f"<tr><td>{html.escape(str(a))}</td><td class=num>{n}</td></tr>"
                       for a, n in sorted(by_action.items()))
-    out = [f"<p>{len(ids)} candidates for {d.run_date} (run {html.escape(d.run_id or 'unknown')}; scored by "
-           f"{html.escape(d.model or 'no model: policy rules only')}).</p>",
+    out = [f"<p>{len(ids)} candidates for {d.run_date} (run {html.escape(d.run_id or 'unknown')}).</p>",
+           _scored_by(d, "scored-by"),
            f'<table id="by-action"><thead><tr><th>action</th><th>stores</th></tr></thead><tbody>{actions}</tbody></table>']
     if d.previous_date is None:
         out.append("<p>No earlier published list: every candidate is new.</p>")
@@ -129,7 +139,7 @@ def _evidence_cards(d: ReportData) -> str:
 
 
 def _model_quality(d: ReportData) -> str:
-    out = []
+    out = [_scored_by(d)]
     if d.validation.empty:
         out.append("<p>No model yet: no validation predictions of a registered champion.</p>")
     out.append(_img(charts.pr_curve_figure(d.validation, d.threshold), "precision-recall curve"))

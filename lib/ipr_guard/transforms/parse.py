@@ -10,6 +10,7 @@ from typing import Callable
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.window import Window
 
 from ipr_guard.schema import BOOL, INT, NUMBER, STRING, STRING_ARRAY, TIMESTAMP, Field, Table
 
@@ -17,6 +18,7 @@ ISO_TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\
 INT_TYPES = ("TINYINT", "SMALLINT", "INT", "BIGINT")
 LINE_COLUMNS = ("source_file", "ingest_date", "line_number", "line")
 PARSE_META = ("_reason", "_raw")
+POSITION = ("ingest_date", "source_file", "line_number")
 
 Pseudonymise = Callable[[Column], Column]
 
@@ -171,3 +173,35 @@ def _raw_copy(table: Table, pseudonymise: Pseudonymise, max_chars: int) -> Colum
     as_json = F.to_json(F.map_from_arrays(
         F.array(*entries[0::2]), F.array(*[F.substring(e, 1, max_chars) for e in entries[1::2]])))
     return F.when(F.schema_of_variant(F.col("_v")).startswith("OBJECT"), F.substring(as_json, 1, max_chars))
+
+
+def mark_duplicates(parsed: DataFrame, table: Table) -> DataFrame:
+    """Adds `_duplicate` and `_key_conflict` to the rows of `parse_lines`.
+
+    Several versions of a key on one delivery day are ordinary change-data-capture (a complaint delivered
+    `pending`, then `upheld` with a later updated_at): the contract resolves them by updated_at, then
+    delivery day, file name and line, and they are neither duplicates nor conflicts.
+
+    Args:
+        parsed: the output of `parse_lines` for `table` (one batch of delivery days).
+        table: the contract table.
+
+    Returns:
+        `parsed` plus two BOOLEAN columns:
+        `_duplicate`: a good record identical in every contract field to a later one of the batch (by
+        delivery day, file name, line). The last copy is the one kept, so that it holds its place in the
+        contract's order: of pending A, upheld B, pending A at one updated_at, A (the last line) wins.
+        `_key_conflict`: a good, kept record whose key appears on the same delivery day with other content
+        at the same updated_at (in a table without updated_at: with any other content). The contract
+        still resolves it, by position, but many of them mean a broken feed (a key generator gone wrong,
+        a day re-extracted with changes), so they are counted.
+    """
+    content = F.sha2(F.to_json(F.struct(*[F.col(c) for c in table.field_names])), 256)
+    copies = Window.partitionBy("_content").orderBy(*[F.col(c).desc() for c in POSITION])
+    marked = (parsed.withColumn("_content", F.when(F.col("_reason").isNull(), content))
+              .withColumn("_duplicate", F.col("_content").isNotNull() & (F.row_number().over(copies) > 1)))
+    same_version = ["ingest_date", *table.key] + (["updated_at"] if table.has_updated_at else [])
+    versions = F.size(F.collect_set(F.when(~F.col("_duplicate"), F.col("_content")))
+                      .over(Window.partitionBy(*same_version)))
+    conflict = F.col("_content").isNotNull() & ~F.col("_duplicate") & (versions > 1)
+    return marked.select(*parsed.columns, "_duplicate", conflict.alias("_key_conflict"))
