@@ -20,6 +20,7 @@ $(STAMP): setup.py constraints.txt
 	$(BIN)/pip install -q --upgrade pip==25.3
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	$(BIN)/ipr-guard jars
+	$(BIN)/ipr-guard assets
 	touch $(STAMP)
 
 setup: $(STAMP)

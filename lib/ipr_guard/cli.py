@@ -158,17 +158,35 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, paths=False)
     p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
 
+    p = sub.add_parser("privacy-notice", help="write the plain-language privacy notice and the record of processing",
+                       description="Generates, from the schema's PII marks and the configuration (erasure window, "
+                                   "review settings, sharing grants), the privacy notice as Markdown and HTML in "
+                                   "English and Simplified Chinese, and the record of processing as CSV, under "
+                                   "--out. Starts no Spark session.")
+    p.add_argument("--lang", choices=("en", "zh", "all"), default="all", help="language of the notice (default all)")
+    p.add_argument("--out", type=Path, default=Path("docs"), help="output folder (default ./docs)")
+    _common(p, paths=False)
+
     sub.add_parser("jars", help="fetch Delta's JVM jars into the local cache and print their paths",
                    description="Fetches Delta's jars from Maven Central into $IPR_GUARD_JAR_CACHE "
                                "(default ~/.cache/ipr-guard/jars), checks them, and prints their paths "
                                "comma-separated, ready for spark-submit --jars.")
+    sub.add_parser("assets", help="fetch the web assets Data Docs load (jQuery, Bootstrap, Vega, ...) into the cache",
+                   description="Fetches the scripts, stylesheets and fonts GX's Data Docs load, at pinned versions, "
+                               "from the npm registry into $IPR_GUARD_ASSET_CACHE (default "
+                               "~/.cache/ipr-guard/data-docs-assets), checks each file's sha256, and prints the "
+                               "folder. Each run's Data Docs get a copy under static/vendor/, so they work offline.")
     return ap
 
 
 def _load(args):
     from ipr_guard.config import load_config
-    cfg = load_config(args.env, args.overrides)
-    return cfg.with_paths(getattr(args, "landing", None), getattr(args, "lakehouse", None))
+    from ipr_guard.pipelines.demo import lakehouse_overrides
+    paths = getattr(args, "landing", None), getattr(args, "lakehouse", None)
+    cfg = load_config(args.env, args.overrides).with_paths(*paths)
+    # A lakehouse may record settings of its own (the demo's names its key file): above conf/, below --set.
+    recorded = lakehouse_overrides(cfg.lakehouse)
+    return load_config(args.env, recorded + args.overrides).with_paths(*paths) if recorded else cfg
 
 
 def _session(cfg):
@@ -279,6 +297,27 @@ def cmd_maintain(args) -> int:
     return 0
 
 
+def cmd_assets(args) -> int:
+    from ipr_guard.quality.vendor import ASSETS, fetch_assets
+    print(f"{len(ASSETS)} Data Docs assets in {fetch_assets()}")
+    return 0
+
+
+def cmd_privacy_notice(args) -> int:
+    from ipr_guard.config import load_config
+    from ipr_guard.privacy.notice import NoticeCoverageError, write_notice_files
+    # No lakehouse: the notice describes the configuration, not one lakehouse's recorded settings.
+    cfg = load_config(args.env, args.overrides)
+    langs = ("en", "zh") if args.lang == "all" else (args.lang,)
+    try:
+        paths = write_notice_files(cfg, args.out, langs)
+    except NoticeCoverageError as e:
+        raise UsageError(str(e)) from None
+    for path in paths:
+        print(path)
+    return 0
+
+
 def cmd_jars(args) -> int:
     from ipr_guard.jars import delta_jars
     print(",".join(str(p) for p in delta_jars()))
@@ -286,7 +325,8 @@ def cmd_jars(args) -> int:
 
 
 COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "train": cmd_train, "evaluate": cmd_evaluate, "generate": cmd_generate, "demo": cmd_demo,
-            "share": cmd_share, "jars": cmd_jars, "maintain": cmd_maintain, "candidates": cmd_candidates, "kpis": cmd_kpis, "review": cmd_review}
+            "share": cmd_share, "jars": cmd_jars, "assets": cmd_assets, "maintain": cmd_maintain, "candidates": cmd_candidates, "kpis": cmd_kpis, "review": cmd_review,
+            "privacy-notice": cmd_privacy_notice}
 
 
 def main(argv: list[str] | None = None) -> int:

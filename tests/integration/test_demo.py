@@ -5,6 +5,8 @@ import csv
 import datetime as dt
 import io
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -13,10 +15,14 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from ipr_guard import cli
 from ipr_guard.io import delta
+from ipr_guard.pii import load_hmac_key
+from ipr_guard.pipelines.demo import LAKEHOUSE_CONF, record_key_file
+from ipr_guard.pipelines.quality_gate import REFERENCE_EXPECTATION
 from ipr_guard.reports import CSV_COLUMNS
 from tests.contract_check import check_outputs
-from tests.integration.test_report_browser import ARTIFACTS, open_report
+from tests.integration.test_report_browser import ARTIFACTS, open_data_docs, open_report
 from tests.pii_scan import find_raw_values, raw_pii_values
 
 
@@ -38,6 +44,78 @@ def assert_reviewer_files(spark, lake: Path, stdout: str, tmp_path: Path) -> Non
     assert seen["rows"] == seen["cards"] == len(published)
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(tmp_path / "demo_report.png", ARTIFACTS / "report_demo.png")
+
+
+def assert_data_docs_work_offline(spark, lake: Path, day: dt.date, tmp_path: Path) -> None:
+    """The night's Data Docs, copied elsewhere, in a Chromium without network: every suite and its expectations."""
+    copy = tmp_path / "copied" / "data_docs"
+    shutil.copytree(lake / "reports" / str(day) / "data_docs", copy)
+    results = delta.read(spark, delta.table_path(str(lake), "meta", "quality_results")).where(
+        (F.col("run_date") == F.lit(day)) & (F.col("expectation_type") != REFERENCE_EXPECTATION))
+    suites = sorted(r["table"] for r in results.select("table").distinct().collect())
+    assert len(suites) >= 10 and "silver.orders" in suites and "gold.closure_candidates" in suites
+    orders = results.where(F.col("table") == "silver.orders").count()
+    (page,) = (copy / "validations" / "silver" / "orders").rglob("*.html")
+    seen = open_data_docs(copy / "index.html", page, tmp_path / "data_docs_shots")
+    assert seen["errors"] == []
+    assert seen["info"] == f"Showing 1 to {min(10, len(suites))} of {len(suites)} rows"
+    assert sorted(seen["suites"]) == suites and seen["icons_drawn"]
+    assert seen["suite"].startswith("Validations / silver.orders / ")
+    assert seen["expectations"] == seen["evaluated"] == orders > 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name in ("index", "validation"):
+        shutil.copy(tmp_path / "data_docs_shots" / f"{name}.png", ARTIFACTS / f"data_docs_demo_{name}.png")
+
+
+def run_next_commands(stdout: str, lake: Path, day: dt.date, published: int, env: dict) -> None:
+    """Every command the demo prints as next, run as printed (after a reviewer filled in one row)."""
+    head, _, tail = stdout.partition("\nnext commands (")
+    assert tail, stdout[-2000:]
+    commands = re.findall(r"^  (ipr-guard .+)$", tail, flags=re.MULTILINE)
+    assert [c.split()[1] for c in commands] == ["review", "candidates", "kpis", "share"], commands
+    review_csv = lake / "reports" / str(day) / "closure_candidates.csv"
+    rows = list(csv.DictReader(io.StringIO(review_csv.read_text(encoding="utf-8-sig"))))
+    rows[0] |= {"decision": "confirm", "reviewer": "demo reviewer", "note": "test buys match"}
+    with review_csv.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(CSV_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    # As a user types them: `ipr-guard` from the virtualenv on PATH, no key in the environment.
+    env = env | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+                 "PYSPARK_SUBMIT_ARGS": "--driver-memory 2g pyspark-shell"}
+    expected = {
+        "review": [f"imported 1 decisions on the closure candidates of {day} (confirm 1, ",
+                   f"skipped {published - 1} unreviewed rows"],
+        "candidates": [f"candidates for {day} as published by run ", f"\n{published} candidates"],
+        "kpis": ["\n7 days; charts in "],
+        "share": ["view logistics__closure_candidates: columns run_date, merchant_id, recommended_action, risk_band"],
+    }
+    for command in commands:
+        proc = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=600, env=env)
+        assert proc.returncode == 0, f"{command}\n{proc.stderr[-3000:]}"
+        for text in expected[command.split()[1]]:
+            assert text in proc.stdout, f"{command}\n{proc.stdout[-3000:]}"
+
+
+def test_a_lakehouse_records_its_key_file_for_the_next_commands(tmp_path, monkeypatch):
+    monkeypatch.delenv("IPR_GUARD_HMAC_KEY", raising=False)
+    key_file = tmp_path / "keys" / "demo.key"
+    key_file.parent.mkdir()
+    key_file.write_text("k" * 40 + "\n", encoding="utf-8")
+    lake = tmp_path / "lakehouse"
+    settings = record_key_file(lake, key_file)
+    assert settings == lake / LAKEHOUSE_CONF and "k" * 16 not in settings.read_text(encoding="utf-8")
+    args = cli.build_parser().parse_args(["candidates", "--date", "2026-10-31", "--lakehouse", str(lake)])
+    cfg = cli._load(args)
+    assert cfg.lakehouse == str(lake) and cfg.privacy.hmac_key_file == str(key_file)
+    assert load_hmac_key(cfg.privacy) == b"k" * 40
+    # --set still wins over what the lakehouse recorded; another lakehouse records nothing.
+    args = cli.build_parser().parse_args(["review", "import", "f.csv", "--date", "2026-10-31", "--lakehouse",
+                                          str(lake), "--set", "privacy.hmac_key_file=/elsewhere/k"])
+    assert cli._load(args).privacy.hmac_key_file == "/elsewhere/k"
+    args = cli.build_parser().parse_args(["kpis", "--start", "2026-10-01", "--end", "2026-10-31",
+                                          "--lakehouse", str(tmp_path / "other")])
+    assert cli._load(args).privacy.hmac_key_file is None
 
 
 @pytest.mark.slow
@@ -70,5 +148,14 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark):
     assert [hit for p in written for hit in (find_raw_values(p, values) if p.is_dir() else [])] == []
     printed = proc.stdout + proc.stderr
     assert not [v for v in values if v in printed]
-    key = Path("~/.config/ipr-guard/demo-hmac.key").expanduser().read_text().strip()
+    key_file = Path("~/.config/ipr-guard/demo-hmac.key").expanduser()
+    key = key_file.read_text().strip()
     assert key not in printed and find_raw_values(lake, {key}) == []
+    # The lakehouse names its key file (the path, not the key) for the commands the demo prints next.
+    assert f"hmac_key_file: {key_file}" in (lake / "ipr-guard.yml").read_text(encoding="utf-8")
+    (folder,) = [p for p in (lake / "reports").iterdir() if p.is_dir() and not p.name.startswith("kpis_")]
+    day = dt.date.fromisoformat(folder.name)
+    assert_data_docs_work_offline(spark, lake, day, tmp_path)
+    published = delta.read(spark, delta.table_path(str(lake), "gold", "closure_candidates")).where(
+        F.col("run_date") == F.lit(day)).count()
+    run_next_commands(proc.stdout, lake, day, published, env)

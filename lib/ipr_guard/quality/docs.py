@@ -14,6 +14,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 
 from ipr_guard.quality.report import QualityReport
 from ipr_guard.quality.validate import new_context
+from ipr_guard.quality.vendor import vendor_data_docs
 
 SITE = "run_site"
 
@@ -47,6 +48,9 @@ def build_data_docs(results: QualityReport | Iterable[Any] | dict[str, Any], fol
 
     The site is built in a fresh ephemeral context holding only these results, in a sibling
     temporary folder that then replaces `folder`: a rerun leaves no pages of an earlier run behind.
+    The scripts, stylesheets and fonts GX's pages load from CDNs are copied in under `static/vendor/`
+    (from the local asset cache, see `quality.vendor`) and the pages point at them, so the folder
+    works offline and wherever it is copied.
 
     Args:
         results: a `QualityReport`, several reports (e.g. the silver and the gold gate of one run),
@@ -58,7 +62,9 @@ def build_data_docs(results: QualityReport | Iterable[Any] | dict[str, Any], fol
 
     Raises:
         ValueError: there are no results to render.
-        RuntimeError: GX did not write an index.html naming every suite.
+        RuntimeError: GX did not write an index.html naming every suite, or a page still loads a
+            script, stylesheet, font or image over http(s).
+        IprGuardError: the web assets are not cached and cannot be fetched (or fail their checksums).
     """
     pairs = _results(results)
     if not pairs:
@@ -89,6 +95,7 @@ def build_data_docs(results: QualityReport | Iterable[Any] | dict[str, Any], fol
         missing = sorted({evr.suite_name for _, evr in pairs if evr.suite_name not in html})
         if not html or missing:
             raise RuntimeError(f"GX Data Docs in {folder} miss an index.html naming {', '.join(missing) or 'the suites'}")
+        vendor_data_docs(staging)
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
