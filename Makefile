@@ -31,9 +31,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests $(XDIST) $(PYTEST_ARGS)
 
-# The crash tests alone (also part of `make test`): kills after every stage of the nightly and mid-write.
+# The crash tests alone, killing after every stage of the nightly and at every mid-write point (`make
+# test` runs them too, at one point of each kind).
 test-crash: $(STAMP)
-	$(BIN)/python -m pytest tests/integration/test_faults.py \
+	IPR_GUARD_EVERY_KILL=1 $(BIN)/python -m pytest tests/integration/test_faults.py \
 		tests/integration/test_faults_replays.py $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -10,15 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 
-def _find_checker() -> Path:
+def _find_checker() -> Path | None:
     """../shared/contract/check_outputs.py beside the checkout (CI lays shared/ next to its clone)."""
     for parent in Path(__file__).resolve().parents:
         candidate = parent / "shared" / "contract" / "check_outputs.py"
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError("shared/contract/check_outputs.py not found beside the checkout")
+    return None
 
 
 CHECK_OUTPUTS = _find_checker()
@@ -36,6 +37,13 @@ WRAPPER = (
 
 
 def check_outputs(lakehouse: str, *args: str) -> tuple[int, str]:
+    """(exit code, output) of the contract's checker on `lakehouse`; skips the test without the checker.
+
+    Only the test that asks is skipped (with the reason), so a clone without shared/ beside it still
+    collects and runs every other test of the module.
+    """
+    if CHECK_OUTPUTS is None:
+        pytest.skip("shared/contract/check_outputs.py not found beside the checkout")
     proc = subprocess.run([sys.executable, "-c", WRAPPER, str(CHECK_OUTPUTS), lakehouse, *args],
                           capture_output=True, text=True, timeout=300)
     return proc.returncode, proc.stdout + proc.stderr

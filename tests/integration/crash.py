@@ -1,9 +1,10 @@
 """What the crash tests share: the tiny two-day landing, the kill points, running the CLI, reading gold.
 
-Every stage boundary and mid-write point of the nightly is killed in CI, split over two files that two
-pytest workers run side by side: test_faults.py kills one lakehouse at the points of FAULTS_EARLY, and
-test_faults_replays.py kills another at FAULTS_LATE and at both AFTER_MARKER points (the second in a
-`--force` run), and a backfill half-way through. Both start from one first day and compare with one undisturbed second day,
+Two files that two pytest workers run side by side: test_faults.py kills one lakehouse at the points of
+KILLS_EARLY, and test_faults_replays.py kills another at KILLS_LATE and at both AFTER_MARKER points (the
+second in a `--force` run), and a backfill half-way through. `make test` kills at one point of each kind
+(CI_EARLY, CI_LATE); `make test-crash` at every stage boundary and mid-write point (FAULTS_EARLY,
+FAULTS_LATE). Both start from one first day and compare with one undisturbed second day,
 built once per session by whichever file asks first (`undisturbed_lakes`).
 """
 from __future__ import annotations
@@ -43,6 +44,15 @@ AFTER_MARKER = ("after:publish", "after:vacuum")
 FAULTS_LATE = ("during:silver:1.0", "after:gold", "after:validate gold", "publish:closure_candidates",
                "publish:ingest_log")
 FAULTS_EARLY = tuple(f for f in ALL_FAULTS if f not in FAULTS_LATE)
+# `make test` kills at one point of each state a kill can leave (nothing written yet; quarantine written,
+# silver not; silver part-written; silver written, gold not; some gold commits; every gold commit but no
+# marker), the after-marker points always: every kill costs a nightly's start-up again, and 18 of them
+# were half of CI's time on 2 cores. `make test-crash` (IPR_GUARD_EVERY_KILL=1) kills at every point.
+EVERY_KILL = os.environ.get("IPR_GUARD_EVERY_KILL") == "1"
+CI_EARLY = ("after:quarantine", "after:silver")
+CI_LATE = ("during:silver:1.0", "publish:closure_candidates", "publish:ingest_log")
+KILLS_EARLY = FAULTS_EARLY if EVERY_KILL else CI_EARLY
+KILLS_LATE = FAULTS_LATE if EVERY_KILL else CI_LATE
 KEYS = {"closure_candidates": ["run_date", "merchant_id"], "listing_risk": ["run_date", "listing_id"],
         "enforcement_kpis": ["kpi_date"], "merchant_features": ["merchant_id", "as_of_date"]}
 
