@@ -44,9 +44,9 @@ AFTER_MARKER = ("after:publish", "after:vacuum")
 FAULTS_LATE = ("during:silver:1.0", "after:gold", "after:validate gold", "publish:closure_candidates",
                "publish:ingest_log")
 FAULTS_EARLY = tuple(f for f in ALL_FAULTS if f not in FAULTS_LATE)
-# `make test` kills at one point of each state a kill can leave (nothing written yet; quarantine written,
-# silver not; silver part-written; silver written, gold not; some gold commits; every gold commit but no
-# marker), the after-marker points always: every kill costs a nightly's start-up again, and 18 of them
+# `make test` kills at one point of each state a kill can leave (quarantine written, silver not; silver
+# part-written; silver written, gold not; some gold commits; every gold commit but no marker), and at
+# the after-marker points always: every kill costs a nightly's start-up again, and 18 of them
 # were half of CI's time on 2 cores. `make test-crash` (IPR_GUARD_EVERY_KILL=1) kills at every point.
 EVERY_KILL = os.environ.get("IPR_GUARD_EVERY_KILL") == "1"
 CI_EARLY = ("after:quarantine", "after:silver")
