@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 from eventlog import stage_breakdown  # noqa: E402
 
 from ipr_guard.generate.marketplace import generate_marketplace  # noqa: E402
-from ipr_guard.transforms.kpis import SALE_STATUSES  # noqa: E402
+from ipr_guard.transforms.columns import SALE_STATUSES  # noqa: E402
 
 # The stage groups, from the nightly's own stage names.
 GROUPS = {"ingest": ("discover", "ingest", "quarantine", "silver"), "validate": ("validate silver", "validate gold"),

@@ -1,6 +1,7 @@
 """Builds small landing folders by hand for tests."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -36,3 +37,50 @@ def merchant(merchant_id: str, updated: str = "2026-10-01T08:00:00+08:00", statu
             "id_document_number": f"ID-{merchant_id}-998877", "bank_account": bank,
             "registered_at": "2026-01-01T00:00:00+08:00", "country": "CN", "business_type": "individual",
             "verification_level": 1, "deposit_amount": 1000, "status": status, "updated_at": updated}
+
+
+# The tiny marketplace of build_landing: its two delivery days.
+D1, D2 = dt.date(2026, 10, 1), dt.date(2026, 10, 2)
+
+
+def build_landing(landing: Path) -> None:
+    """Two days of a tiny marketplace; M2 sells fakes, M3 shares M9's bank account, M9 was closed."""
+    write_day(landing, "merchants", "2026-10-01", [
+        merchant("M1"), merchant("M2", phone="+86 13911111111", bank="6222111"),
+        merchant("M3", phone="+86 13922222222", bank="6222999"),
+        merchant("M9", phone="+86 13999999999", bank="6222999", status="closed"),
+    ])
+    write_day(landing, "brands", "2026-10-01", [{
+        "brand_id": "BR1", "brand_name": "Nike", "rights_holder": "Nike Inc.", "category": "shoes",
+        "reference_price": 1000, "aliases": ["耐克"], "updated_at": "2026-09-01T00:00:00Z"}])
+    write_day(landing, "listings", "2026-10-01", [
+        listing("L1", "2026-10-01T09:00:00+08:00"),
+        listing("L2", "2026-10-01T09:00:00+08:00", merchant="M2", price=99, title="Nike 高仿 1:1 sneakers"),
+    ])
+    write_day(landing, "listings", "2026-10-02", [
+        listing("L3", "2026-10-02T09:00:00+08:00", merchant="M2", price=80, title="replica Nike"),
+        listing("L4", "2026-10-02T10:00:00+08:00"),
+    ])
+    write_day(landing, "orders", "2026-10-01", [order("O1", "2026-10-01T10:00:00+08:00", listing="L1")])
+    write_day(landing, "orders", "2026-10-02", [
+        order("O2", "2026-10-02T10:00:00+08:00", listing="L2", merchant="M2", buyer="buyer-0002"),
+        order("O3", "2026-10-02T11:00:00+08:00", listing="L4", status="cancelled", buyer="buyer-0003"),
+    ])
+    write_day(landing, "takedowns", "2026-10-02", [
+        {"takedown_id": "T1", "listing_id": "L2", "merchant_id": "M2", "origin": "proactive", "complaint_id": None,
+         "reason": "counterfeit", "taken_down_at": "2026-10-02T09:00:00+08:00"},   # before O2: before first sale
+        {"takedown_id": "T2", "listing_id": "L1", "merchant_id": "M1", "origin": "proactive", "complaint_id": None,
+         "reason": "counterfeit", "taken_down_at": "2026-10-02T12:00:00+08:00"},   # after O1: not
+    ])
+    write_day(landing, "complaints", "2026-10-02", [
+        {"complaint_id": "C1", "source": "rights_holder", "complaint_type": "counterfeit", "brand_id": "BR1",
+         "listing_id": "L2", "merchant_id": "M2", "reporter_id": "reporter-77",
+         "submitted_at": "2026-10-01T09:00:00+08:00", "processed_at": "2026-10-02T09:00:00+08:00",
+         "outcome": "upheld", "updated_at": "2026-10-02T09:00:00+08:00"}])
+    write_day(landing, "test_buys", "2026-10-02", [
+        {"test_buy_id": "TB1", "listing_id": "L2", "merchant_id": "M2", "brand_id": "BR1",
+         "purchased_at": "2026-09-20T10:00:00+08:00", "verdict": "counterfeit",
+         "verdict_at": "2026-10-02T08:00:00+08:00"}])
+    write_day(landing, "enforcement_actions", "2026-10-01", [
+        {"action_id": "A1", "merchant_id": "M9", "action": "closure", "reason": "counterfeit",
+         "decided_at": "2026-10-01T10:00:00+08:00", "reversed": False, "updated_at": "2026-10-01T10:00:00+08:00"}])

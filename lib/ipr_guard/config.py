@@ -6,6 +6,7 @@ pipelines receive; nothing below the command line reads YAML or the environment 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ipr_guard.errors import UsageError
-from ipr_guard.privacy.sharing import SharingConfig, parse_sharing
 from ipr_guard.schema import TABLES
+
+# Gold tables an affiliate may be granted, and the ones with a risk_score (so a risk_band can be derived).
+SHAREABLE_TABLES = ("closure_candidates", "listing_risk", "enforcement_kpis")
+SCORED_TABLES = ("closure_candidates", "listing_risk")
+DEFAULT_RISK_BANDS = {"high": 0.9, "medium": 0.8, "low": 0.0}
+# Affiliate names become part of view names, so they must be plain identifiers.
+_AFFILIATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,24 @@ class QualityConfig:
 
 
 @dataclass(frozen=True)
+class SharingConfig:
+    """Validated sharing grants (section ``sharing``; used by `ipr_guard.privacy.sharing`).
+
+    Attributes:
+        affiliates: affiliate -> gold table -> the columns it may see, in view order.
+        risk_bands: band name -> lowest risk_score of the band; a score gets the band with the highest
+            cut point it reaches (NULL below every cut point).
+    """
+
+    affiliates: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    risk_bands: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RISK_BANDS))
+
+    def granted(self, affiliate: str, table: str) -> tuple[str, ...] | None:
+        """The columns of `table` granted to `affiliate`, or None when the table is not granted."""
+        return self.affiliates.get(affiliate, {}).get(table)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a pipeline needs, validated."""
 
@@ -200,7 +225,8 @@ def parse_override(text: str) -> dict:
 
 def _read_layer(folder: Path) -> dict:
     merged: dict = {}
-    for f in sorted(folder.glob("*.yml")):
+    # The dataset catalog (ipr_guard.catalog) sits in base too but is not a settings layer.
+    for f in sorted(p for p in folder.glob("*.yml") if p.name != "catalog.yml"):
         try:
             data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as e:
@@ -249,6 +275,55 @@ def _num(raw: dict, dotted: str, lo: float, hi: float, kind=float) -> Any:
     if not lo <= value <= hi:
         raise UsageError(f"configuration {dotted}={value} is outside [{lo}, {hi}]")
     return value
+
+
+def parse_sharing(raw: dict[str, Any] | None) -> SharingConfig:
+    """Validates the ``sharing`` section of the configuration.
+
+    Args:
+        raw: the section as parsed from YAML (``cfg.raw.get("sharing")``); None or {} grants nothing.
+
+    Returns:
+        The grants.
+
+    Raises:
+        ValueError: an unknown gold table (named), a bad affiliate name, an empty or non-string column
+            list, risk_band granted on a table without risk_score, or a bad risk band cut point.
+    """
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ValueError("sharing must be a mapping with affiliates (and optionally risk_bands)")
+    unknown_keys = sorted(set(raw) - {"affiliates", "risk_bands"})
+    if unknown_keys:
+        raise ValueError(f"sharing has unknown keys: {', '.join(unknown_keys)}")
+    bands_raw = raw.get("risk_bands", DEFAULT_RISK_BANDS)
+    if not isinstance(bands_raw, dict) or not bands_raw:
+        raise ValueError("sharing.risk_bands must map band names to cut points in [0, 1]")
+    bands: dict[str, float] = {}
+    for name, cut in bands_raw.items():
+        if not isinstance(cut, (int, float)) or isinstance(cut, bool) or not 0 <= cut <= 1:
+            raise ValueError(f"sharing.risk_bands.{name}={cut!r} is not a number in [0, 1]")
+        bands[str(name)] = float(cut)
+    affiliates: dict[str, dict[str, tuple[str, ...]]] = {}
+    for affiliate, tables in (raw.get("affiliates") or {}).items():
+        if not isinstance(affiliate, str) or not _AFFILIATE_NAME.match(affiliate) or "__" in affiliate:
+            raise ValueError(f"sharing.affiliates: {affiliate!r} is not a lower-case identifier (a-z, 0-9, _)")
+        if not isinstance(tables, dict):
+            raise ValueError(f"sharing.affiliates.{affiliate} must map gold tables to column lists")
+        grants: dict[str, tuple[str, ...]] = {}
+        for table, columns in tables.items():
+            if table not in SHAREABLE_TABLES:
+                raise ValueError(f"sharing.affiliates.{affiliate}: unknown gold table {table!r} "
+                                 f"(known: {', '.join(SHAREABLE_TABLES)})")
+            if (not isinstance(columns, list) or not columns
+                    or not all(isinstance(c, str) and c for c in columns)):
+                raise ValueError(f"sharing.affiliates.{affiliate}.{table} must be a non-empty list of column names")
+            if "risk_band" in columns and table not in SCORED_TABLES:
+                raise ValueError(f"sharing.affiliates.{affiliate}.{table}: risk_band needs a table with risk_score "
+                                 f"({', '.join(SCORED_TABLES)})")
+            grants[table] = tuple(dict.fromkeys(columns))  # duplicates dropped, order kept
+        affiliates[affiliate] = grants
+    return SharingConfig(affiliates=affiliates, risk_bands=bands)
 
 
 def _sharing(raw: dict) -> SharingConfig:

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.pipelines.recovery import GOLD_TABLES
 from tests.conftest import TEST_KEY
-from tests.integration.test_nightly import build_landing
+from tests.landing import build_landing
 
 FIRST, DATE = "2026-10-01", "2026-10-02"
 # Every stage boundary of the nightly in order (test_faults checks this list against nightly.py), with
@@ -75,7 +76,7 @@ def published(spark, lake: Path) -> dict[str, list]:
     """Every gold table's rows (sorted by key; duplicate keys fail) and the second day's CSV bytes."""
     out = {}
     for name in GOLD_TABLES:
-        df = delta.read(spark, delta.table_path(str(lake), "gold", name))
+        df = delta.read(spark, catalog.table_path(str(lake), f"gold/{name}"))
         assert df.groupBy(*KEYS[name]).count().where(F.col("count") > 1).count() == 0, f"duplicate keys in {name}"
         out[name] = sorted(df.collect(), key=lambda r: tuple(str(r[k]) for k in KEYS[name]))
     out["csv"] = (lake / "reports" / DATE / "closure_candidates.csv").read_bytes()
@@ -83,7 +84,7 @@ def published(spark, lake: Path) -> dict[str, list]:
 
 
 def gold_versions(spark, lake: Path) -> dict[str, int]:
-    return {n: delta.version(spark, delta.table_path(str(lake), "gold", n)) for n in GOLD_TABLES}
+    return {n: delta.version(spark, catalog.table_path(str(lake), f"gold/{n}")) for n in GOLD_TABLES}
 
 
 def build_crash_landing(landing: Path) -> None:

@@ -8,6 +8,7 @@ import re
 import pytest
 from pyspark.sql import types as T
 
+from ipr_guard import catalog
 from ipr_guard import cli
 from ipr_guard.errors import InputError, UsageError
 from ipr_guard.io import delta
@@ -37,23 +38,23 @@ def _runs(spark, rows):
 @pytest.fixture(scope="module")
 def lake(spark, cfg, tmp_path_factory):
     root = str(tmp_path_factory.mktemp("audit") / "lake")
-    gold = delta.table_path(root, "gold", "closure_candidates")
+    gold = catalog.table_path(root, "gold/closure_candidates")
     model = ("ipr_guard_counterfeit_seller", "2")
     first = [(D1, "m-aaa", "耐克高仿店", 0.95, 1, "close", ["counterfeit test buy"], *model),
              (D1, "m-bbb", "Shop B", 0.81, 2, "suspend", ["3 upheld notices", "reused images"], *model)]
     delta.create(spark.createDataFrame(first, CANDIDATES), gold, run_id="run-1")                      # v0
     delta.append(_runs(spark, [("run-1", D1, {"closure_candidates": 0, "enforcement_kpis": 0})]),
-                 delta.table_path(root, "meta", "runs"))
+                 catalog.table_path(root, "meta/runs"))
     # Later the table is overwritten whole (a rerun gone wrong, a backfill): D1's published list is gone
     # from the latest version, and D2 is published from it.
     later = [(D1, "m-zzz", "Other", 0.5, 1, "review", [], None, None),
              (D2, "m-ccc", "Shop C", 0.9, 1, "close", ["shared bank account"], *model)]
     delta.create(spark.createDataFrame(later, CANDIDATES), gold, run_id="run-2")                      # v1
     delta.append(_runs(spark, [("run-2", D2, {"closure_candidates": 1, "enforcement_kpis": 0})]),
-                 delta.table_path(root, "meta", "runs"))
+                 catalog.table_path(root, "meta/runs"))
     kpis = [(dt.date(2026, 10, 29), 1, 4, 3, 0.75, 2, 2, 1.0), (D1, 0, 0, 0, None, 1, 0, 0.0),
             (D2, 2, 5, 5, 1.0, 0, 0, None)]
-    delta.create(spark.createDataFrame(kpis, KPIS), delta.table_path(root, "gold", "enforcement_kpis"))
+    delta.create(spark.createDataFrame(kpis, KPIS), catalog.table_path(root, "gold/enforcement_kpis"))
     return cfg.with_paths(lakehouse=root)
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from ipr_guard import catalog
 from ipr_guard.cli import main
 from ipr_guard.io import delta
-from tests.integration.test_nightly import build_landing
+from tests.landing import build_landing
 from tests.landing import order, write_day
 
 GOLD = ("closure_candidates", "listing_risk", "enforcement_kpis")
@@ -19,7 +20,7 @@ def _run(capsys, *argv):
 
 
 def _versions(spark, lake):
-    return {n: delta.version(spark, delta.table_path(str(lake), "gold", n)) for n in GOLD}
+    return {n: delta.version(spark, catalog.table_path(str(lake), f"gold/{n}")) for n in GOLD}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,7 @@ def test_broken_feed_stops_publish_and_quarantines(capsys, published, hmac_key, 
     assert code == 4 and len(errors) == 1
     assert "orders: 12 bad records of 52 rows read" in errors[0] and "bad_record_share" in errors[0]
     assert _versions(spark, published / "lake") == before
-    q = delta.read(spark, delta.table_path(str(published / "lake"), "quarantine", "records"))
+    q = delta.read(spark, catalog.table_path(str(published / "lake"), "quarantine/records"))
     assert q.where("table = 'orders' AND ingest_date = DATE'2026-10-03'").count() == 12
 
 

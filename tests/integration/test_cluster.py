@@ -10,7 +10,6 @@ into another lakehouse, and the published gold tables must be equal. Each run ke
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import signal
@@ -31,7 +30,7 @@ from ipr_guard.io import delta
 from ipr_guard.jars import delta_jars
 from ipr_guard.pipelines import nightly
 from tests.conftest import TEST_KEY
-from tests.integration.test_nightly import D2, build_landing
+from tests.landing import D2, build_landing
 
 pytestmark = pytest.mark.slow
 

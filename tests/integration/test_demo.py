@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard import cli
 from ipr_guard.io import delta
 from ipr_guard.pii import load_hmac_key
@@ -31,7 +32,7 @@ def assert_reviewer_files(spark, lake: Path, stdout: str, tmp_path: Path) -> Non
     (folder,) = [p for p in (lake / "reports").iterdir() if p.is_dir() and not p.name.startswith("kpis_")]
     day = dt.date.fromisoformat(folder.name)
     assert f"review list: {folder / 'closure_candidates.csv'}" in stdout and f"report:      {folder / 'report.html'}" in stdout
-    published = delta.read(spark, delta.table_path(str(lake), "gold", "closure_candidates")).where(
+    published = delta.read(spark, catalog.table_path(str(lake), "gold/closure_candidates")).where(
         F.col("run_date") == F.lit(day)).select("merchant_id", "rank").toPandas().sort_values("rank")
     assert len(published) > 0
     data = (folder / "closure_candidates.csv").read_bytes()
@@ -50,7 +51,7 @@ def assert_data_docs_work_offline(spark, lake: Path, day: dt.date, tmp_path: Pat
     """The night's Data Docs, copied elsewhere, in a Chromium without network: every suite and its expectations."""
     copy = tmp_path / "copied" / "data_docs"
     shutil.copytree(lake / "reports" / str(day) / "data_docs", copy)
-    results = delta.read(spark, delta.table_path(str(lake), "meta", "quality_results")).where(
+    results = delta.read(spark, catalog.table_path(str(lake), "meta/quality_results")).where(
         (F.col("run_date") == F.lit(day)) & (F.col("expectation_type") != REFERENCE_EXPECTATION))
     suites = sorted(r["table"] for r in results.select("table").distinct().collect())
     assert len(suites) >= 10 and "silver.orders" in suites and "gold.closure_candidates" in suites
@@ -138,7 +139,7 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark):
     assert_reviewer_files(spark, lake, proc.stdout, tmp_path)
     # No raw personal data anywhere the run wrote, nor in what it printed; the scan covers quarantined
     # records too (the demo's landing has bad ones) and looks for something real.
-    assert delta.read(spark, delta.table_path(str(lake), "quarantine", "records")).count() > 0
+    assert delta.read(spark, catalog.table_path(str(lake), "quarantine/records")).count() > 0
     values = raw_pii_values(out / "landing")
     assert len(values) > 200
     # Everything the demo wrote besides its input (landing) and the generator's answer key (truth): the
@@ -156,6 +157,6 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark):
     (folder,) = [p for p in (lake / "reports").iterdir() if p.is_dir() and not p.name.startswith("kpis_")]
     day = dt.date.fromisoformat(folder.name)
     assert_data_docs_work_offline(spark, lake, day, tmp_path)
-    published = delta.read(spark, delta.table_path(str(lake), "gold", "closure_candidates")).where(
+    published = delta.read(spark, catalog.table_path(str(lake), "gold/closure_candidates")).where(
         F.col("run_date") == F.lit(day)).count()
     run_next_commands(proc.stdout, lake, day, published, env)

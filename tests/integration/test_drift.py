@@ -13,9 +13,10 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.model.drift import NightDrift
-from ipr_guard.model.registry import CHAMPION, TrainOutcome, needs_training, training_reason
+from ipr_guard.model.registry import CHAMPION, TrainOutcome, training_reason
 from ipr_guard.model.tracking import client_for, configure_tracking
 from ipr_guard.model.training import candidate_pipelines, split_by_time, with_class_weight
 from ipr_guard.pipelines import drift_step, recovery
@@ -39,7 +40,7 @@ def lake(cfg, tmp_path):
 
 
 def _meta(spark, c, name):
-    return delta.read(spark, delta.table_path(c.lakehouse, "meta", name))
+    return delta.read(spark, catalog.table_path(c.lakehouse, f"meta/{name}"))
 
 
 def test_baseline_is_recorded_once_per_version(spark, lake):
@@ -71,10 +72,10 @@ def test_baseline_is_recorded_once_per_version(spark, lake):
         counts = g["share"] * n_validation
         assert (counts - counts.round()).abs().max() < 1e-9
 
-    versions = {n: delta.version(spark, delta.table_path(lake.lakehouse, "meta", n))
+    versions = {n: delta.version(spark, catalog.table_path(lake.lakehouse, f"meta/{n}"))
                 for n in ("model_validation", "model_baseline")}
     drift_step.record_baseline(spark, lake, dataclasses.replace(outcome, reused=True), examples, FEATURES)
-    assert {n: delta.version(spark, delta.table_path(lake.lakehouse, "meta", n)) for n in versions} == versions
+    assert {n: delta.version(spark, catalog.table_path(lake.lakehouse, f"meta/{n}")) for n in versions} == versions
 
 
 def _register_champion(c, trained_on: dt.date, versions: int) -> None:
@@ -91,7 +92,7 @@ def _mark_published(spark, c, run_id: str, run_date: dt.date) -> None:
     now = dt.datetime(2026, 11, 11, 3, 0)
     marker = spark.createDataFrame([(run_id, run_date, "published", now, now, None, "{}",
                                      json.dumps(recovery.meta_versions(spark, c.lakehouse)))], RUNS_SCHEMA)
-    delta.append(marker, delta.table_path(c.lakehouse, "meta", "runs"))
+    delta.append(marker, catalog.table_path(c.lakehouse, "meta/runs"))
 
 
 def test_a_shifted_night_is_flagged_retrains_next_night_once_published_and_rolls_back_if_not(spark, lake):
@@ -127,9 +128,8 @@ def test_a_shifted_night_is_flagged_retrains_next_night_once_published_and_rolls
     night = drift_step.last_published_drift(spark, lake, D + dt.timedelta(days=1))
     assert night == NightDrift(D, "3", ("x",))
     assert training_reason(lake, D + dt.timedelta(days=1), night) == f"drift on {D} against v3 flagged x"
-    assert needs_training(lake, D + dt.timedelta(days=1), night)
     off = dataclasses.replace(lake, drift=dataclasses.replace(lake.drift, retrain_on_drift=False))
-    assert not needs_training(off, D + dt.timedelta(days=1), night)
+    assert training_reason(off, D + dt.timedelta(days=1), night) is None
     # A run date's own rows are never "the previous night".
     assert drift_step.last_published_drift(spark, lake, D) is None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ipr_guard import catalog
 from ipr_guard.errors import GateError
 from ipr_guard.io import delta
 from ipr_guard.pipelines import nightly
@@ -51,7 +52,7 @@ def copy(published, tmp_path, cfg):
 
 
 def _versions(spark, lake: Path) -> dict:
-    return {n: delta.version(spark, delta.table_path(str(lake), "gold", n)) for n in GOLD}
+    return {n: delta.version(spark, catalog.table_path(str(lake), f"gold/{n}")) for n in GOLD}
 
 
 def _expect_stop(spark, cfg, root: Path, *fragments: str) -> str:
@@ -118,7 +119,7 @@ def test_a_failing_critical_expectation(spark, copy, hmac_key, tmp_path):
     write_day(root / "landing", "listings", "2026-10-04", _listings("2026-10-04", 20))
     _expect_stop(spark, cfg, root, "silver.orders: expect_column_values_to_be_between(amount) failed: "
                                    "200 unexpected of 200")
-    results = delta.read(spark, delta.table_path(cfg.lakehouse, "meta", "quality_results"))
+    results = delta.read(spark, catalog.table_path(cfg.lakehouse, "meta/quality_results"))
     assert results.where("table = 'silver.orders' AND NOT success").count() == 1
     assert (root / "lake" / "reports" / "2026-10-04" / "data_docs" / "index.html").exists()
 
@@ -140,7 +141,7 @@ def test_referential_integrity_is_recorded_and_can_be_made_critical(spark, copy,
                                       "e.g. L-nowhere")
     # By default an orphan is a warning (its parent may arrive later): recorded, and the run publishes.
     assert nightly.run(spark, cfg, DAY4).status == "published"
-    results = delta.read(spark, delta.table_path(cfg.lakehouse, "meta", "quality_results"))
+    results = delta.read(spark, catalog.table_path(cfg.lakehouse, "meta/quality_results"))
     row = results.where("expectation_type = 'expect_column_values_to_reference_existing_keys' "
                         "AND table = 'silver.takedowns' AND severity = 'warning'").first()
     assert (row["success"], row["unexpected_count"], row["example_values"]) == (False, 1, ["L-nowhere"])
@@ -152,7 +153,7 @@ def test_a_table_folder_missing(spark, copy, hmac_key):
     write_day(root / "landing", "orders", "2026-10-04", _orders("2026-10-04", 200))
     _expect_stop(spark, cfg, root, "listings: delivery day 2026-10-04 is missing or empty")
     # What silver already holds of the vanished folder is kept.
-    assert delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "listings")).count() == 60
+    assert delta.read(spark, catalog.table_path(cfg.lakehouse, "silver/listings")).count() == 60
 
 
 def test_an_empty_day(spark, copy, hmac_key):
@@ -174,12 +175,12 @@ def test_a_day_delivered_twice(spark, copy, hmac_key):
     updates = [{**r, "status": "refunded", "updated_at": "2026-10-04T10:05:00+08:00"} for r in day4[:50]]
     write_day(root / "landing", "orders", "2026-10-04", updates[:25] + day4 + updates[25:])
     write_day(root / "landing", "listings", "2026-10-04", _listings("2026-10-04", 20))
-    silver_before = delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders")).count()
+    silver_before = delta.read(spark, catalog.table_path(cfg.lakehouse, "silver/orders")).count()
     result = nightly.run(spark, cfg, DAY4)
     assert result.status == "published"
     # Day 3 is read again in full (both copies) and day 4 once: 650 read, 200 of them duplicates.
     assert result.accounting["orders"] == {"rows_read": 650, "accepted": 450, "quarantined": 0, "duplicates": 200}
-    silver = delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders"))
+    silver = delta.read(spark, catalog.table_path(cfg.lakehouse, "silver/orders"))
     assert silver.count() == silver_before + 200
     statuses = {r["order_id"]: r["status"] for r in silver.where("order_id LIKE 'O2026-10-04-%'").collect()}
     assert statuses == {f"O2026-10-04-{i}": "refunded" if i < 50 else "paid" for i in range(200)}

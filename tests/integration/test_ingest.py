@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.pii import pseudonym, pseudonymiser
 from ipr_guard.pipelines import ingest
@@ -57,7 +58,7 @@ def test_bad_records_are_quarantined_with_reasons_and_accounting_balances(spark,
         11: "not valid JSON (or a field given twice)",
     }
     ingest.write_quarantine(spark, cfg, [batch], "run-1")
-    q = delta.read(spark, delta.table_path(cfg.lakehouse, "quarantine", "records"))
+    q = delta.read(spark, catalog.table_path(cfg.lakehouse, "quarantine/records"))
     assert q.count() == 8
     row9 = q.where("line_number = 9").first()
     assert row9["source_file"] == f"orders/ingest_date={D1}/part-00000.jsonl"
@@ -103,7 +104,7 @@ def test_latest_version_wins_and_older_updates_do_not(spark, env):
         batch = _batch(spark, cfg, "orders", day)
         ingest.write_layers(spark, cfg, batch, f"run-{day}")
     silver = {r["order_id"]: r["status"] for r in
-              delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders")).collect()}
+              delta.read(spark, catalog.table_path(cfg.lakehouse, "silver/orders")).collect()}
     assert silver == {"O1": "refunded", "O2": "cancelled"}
 
 
@@ -115,7 +116,7 @@ def test_within_one_batch_the_later_delivery_wins(spark, env):
     write_day(landing, "orders", D2, [order("O1", same, "cancelled")], name="part-00001.jsonl")
     batch = _batch(spark, cfg, "orders")
     ingest.write_layers(spark, cfg, batch, "run-1")
-    row = delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "orders")).first()
+    row = delta.read(spark, catalog.table_path(cfg.lakehouse, "silver/orders")).first()
     assert (row["status"], row["_source_file"]) == ("cancelled", f"orders/ingest_date={D2}/part-00001.jsonl")
 
 
@@ -123,7 +124,7 @@ def test_pii_columns_have_no_file_statistics(spark, env):
     landing, cfg = env
     write_day(landing, "merchants", D1, [merchant("M1")])
     ingest.write_layers(spark, cfg, _batch(spark, cfg, "merchants"), "run-1")
-    path = delta.table_path(cfg.lakehouse, "silver", "merchants")
+    path = catalog.table_path(cfg.lakehouse, "silver/merchants")
     props = spark.sql(f"SHOW TBLPROPERTIES delta.`{path}`").collect()
     stats_cols = {r["key"]: r["value"] for r in props}.get("delta.dataSkippingStatsColumns", "")
     assert "merchant_id" in stats_cols and "bank_account" not in stats_cols
@@ -190,8 +191,8 @@ def test_same_day_versions_are_updates_through_bronze_and_the_silver_merge(spark
         batch = _batch(spark, cfg, "complaints", day)
         assert (batch.key_conflicts, ingest.check_feed(batch, cfg)) == (0, [])
         ingest.write_layers(spark, cfg, batch, f"run-{day}")
-    bronze = delta.read(spark, delta.table_path(cfg.lakehouse, "bronze", "complaints"))
+    bronze = delta.read(spark, catalog.table_path(cfg.lakehouse, "bronze/complaints"))
     assert bronze.count() == 6  # every version is kept in bronze
     silver = {r["complaint_id"]: (r["outcome"], str(r["_ingest_date"])) for r in
-              delta.read(spark, delta.table_path(cfg.lakehouse, "silver", "complaints")).collect()}
+              delta.read(spark, catalog.table_path(cfg.lakehouse, "silver/complaints")).collect()}
     assert silver == {"C1": ("upheld", D1), "C2": ("rejected", D2)}

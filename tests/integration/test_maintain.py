@@ -7,6 +7,7 @@ import pytest
 from pyspark.sql import types as T
 from pyspark.testing import assertDataFrameEqual
 
+from ipr_guard import catalog
 from ipr_guard.config import load_config
 from ipr_guard.errors import UsageError
 from ipr_guard.io import delta
@@ -23,7 +24,7 @@ def _num_files(spark, path):
 
 def test_maintain_compacts_small_appends_and_logs(spark, cfg, tmp_path):
     lake = cfg.with_paths(lakehouse=str(tmp_path / "lake"))
-    path = delta.table_path(lake.lakehouse, "silver", "orders")
+    path = catalog.table_path(lake.lakehouse, "silver/orders")
     for i in range(4):  # four nightly appends, one small file each
         delta.append(spark.createDataFrame([(f"O{i}", 10.0 * i)], SCHEMA).coalesce(1), path)
     assert _num_files(spark, path) == 4
@@ -36,7 +37,7 @@ def test_maintain_compacts_small_appends_and_logs(spark, cfg, tmp_path):
     assert [(m.table, m.files_before, m.files_after, m.files_compacted) for m in done] == [("silver/orders", 4, 1, 4)]
     # VACUUM keeps the replaced files for the retention (168 h): four small ones plus the compacted one.
     assert (done[0].stored_files_before, done[0].stored_files_after) == (4, 5)
-    log = delta.read(spark, delta.table_path(lake.lakehouse, "meta", "maintenance_log")).collect()
+    log = delta.read(spark, catalog.table_path(lake.lakehouse, "meta/maintenance_log")).collect()
     assert [(r["table"], r["run_date"], r["files_before"], r["files_after"], r["vacuum_retention_hours"])
             for r in log] == [("silver/orders", DAY, 4, 1, 168)]
 

@@ -9,18 +9,19 @@ from pyspark.sql import Row
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.pii import pseudonym
 from ipr_guard.pii import pseudonymiser
 from ipr_guard.pipelines import ingest, nightly
-from ipr_guard.privacy.erasure import (apply_erasures, apply_retention_properties, erasure_subjects,
-                                       retention_properties, vacuum_after_erasure)
+from ipr_guard.privacy.erasure import apply_erasures, erasure_subjects, retention_properties, vacuum_after_erasure
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
-from ipr_guard.privacy.sharing import affiliate_view, parse_sharing, publish_views
+from ipr_guard.config import parse_sharing
+from ipr_guard.privacy.sharing import publish_views, view_sql
 from ipr_guard.schema import TABLES
 from ipr_guard.transforms.kpis import enforcement_kpis
 from tests.conftest import TEST_KEY
-from tests.integration.test_nightly import D2, build_landing
+from tests.landing import D2, build_landing
 from tests.landing import merchant, order, write_day
 from tests.pii_scan import find_raw_values
 
@@ -74,7 +75,7 @@ def published(spark, cfg, tmp_path_factory) -> Path:
 def test_the_nightly_applies_erasures(spark, cfg, published, lake, hmac_key):
     result = nightly.run(spark, cfg.with_paths(str(published.parent / "landing"), str(lake)), D2)
     assert result.status == "published" and result.erasures == 2
-    audit = delta.read(spark, delta.table_path(str(lake), "meta", "erasure_audit"))
+    audit = delta.read(spark, catalog.table_path(str(lake), "meta/erasure_audit"))
     assert sorted(r["request_id"] for r in audit.collect()) == ["PR1", "PR2"]
     orders = {r["order_id"]: r["buyer_id"] for r in _t(spark, lake, "silver", "orders").collect()}
     assert orders["O2"] is None and orders["O3"] == pseudonym(KEY, "buyer-0003")
@@ -87,7 +88,7 @@ def lake(published, tmp_path) -> Path:
 
 
 def _t(spark, lake, layer, name):
-    return delta.read(spark, delta.table_path(str(lake), layer, name))
+    return delta.read(spark, catalog.table_path(str(lake), f"{layer}/{name}"))
 
 
 def _subjects(spark, lake, tz):
@@ -147,12 +148,12 @@ def test_buyer_erasure_then_vacuum_leaves_no_pseudonym_anywhere(spark, cfg, lake
     assertDataFrameEqual(again, kpis.select(*again.columns))
 
     # The audit: the request id, no personal data; a rerun is harmless and writes nothing.
-    audit_path = delta.table_path(str(lake), "meta", "erasure_audit")
+    audit_path = catalog.table_path(str(lake), "meta/erasure_audit")
     assert [r["request_id"] for r in delta.read(spark, audit_path).collect()] == ["PR1"]
-    versions = {n: delta.version(spark, delta.table_path(str(lake), "silver", n))
+    versions = {n: delta.version(spark, catalog.table_path(str(lake), f"silver/{n}"))
                 for n in ("orders", "privacy_requests")}
     assert apply_erasures(spark, str(lake), subjects.where(F.col("request_id") == "PR1"), "run-y") == []
-    assert versions == {n: delta.version(spark, delta.table_path(str(lake), "silver", n)) for n in versions}
+    assert versions == {n: delta.version(spark, catalog.table_path(str(lake), f"silver/{n}")) for n in versions}
     assert delta.read(spark, audit_path).count() == 1
 
 
@@ -219,7 +220,7 @@ def test_affiliate_views_show_only_granted_columns_and_log_every_access(spark, t
         (D2, "M4", "店铺 M4", 0.5, "review", ["3 upheld notices"]),
     ], "run_date date, merchant_id string, store_name string, risk_score double, recommended_action string, "
        "reasons array<string>")
-    gold.write.format("delta").save(delta.table_path(lake, "gold", "closure_candidates"))
+    gold.write.format("delta").save(catalog.table_path(lake, "gold/closure_candidates"))
     grants = parse_sharing(GRANTS)
 
     assert publish_views(spark, lake, "logistics", grants, "run-x") == ["logistics__closure_candidates"]
@@ -231,18 +232,17 @@ def test_affiliate_views_show_only_granted_columns_and_log_every_access(spark, t
     # A view, not a copy: the gold folder is the only place with data files, besides the access log.
     assert not (tmp_path / "lake" / "logistics__closure_candidates").exists()
 
-    with pytest.raises(PermissionError, match=r"not granted column\(s\) store_name") as col_err:
-        affiliate_view(spark, lake, "logistics", "closure_candidates", grants, ["merchant_id", "store_name"], "run-x")
+    with pytest.raises(PermissionError, match="'nobody' is granted no gold table") as none_err:
+        publish_views(spark, lake, "nobody", grants, "run-x")
     with pytest.raises(PermissionError, match="not granted gold table 'listing_risk'") as table_err:
-        affiliate_view(spark, lake, "logistics", "listing_risk", grants, run_id="run-x")
-    assert "\n" not in str(col_err.value) and "\n" not in str(table_err.value)
+        view_sql(lake, "logistics", "listing_risk", grants)
+    assert "\n" not in str(none_err.value) and "\n" not in str(table_err.value)
 
     log = {(r["table"], tuple(r["columns"]), r["granted"], r["run_id"])
-           for r in delta.read(spark, delta.table_path(lake, "meta", "share_access_log")).collect()}
+           for r in delta.read(spark, catalog.table_path(lake, "meta/share_access_log")).collect()}
     assert log == {
         ("closure_candidates", ("merchant_id", "recommended_action", "risk_band"), True, "run-x"),
-        ("closure_candidates", ("merchant_id", "store_name"), False, "run-x"),
-        ("listing_risk", (), False, "run-x"),
+        (None, (), False, "run-x"),
     }
 
 
@@ -256,12 +256,13 @@ def test_sharing_config_rejects_an_unknown_gold_table():
 
 def test_retention_properties_let_vacuum_pass_the_safety_check(spark, tmp_path):
     lake = str(tmp_path / "lake")
-    path = delta.table_path(lake, "meta", "tiny")
-    spark.range(3).write.format("delta").save(path)
+    path = f"{lake}/meta/tiny"  # a table outside the catalog: vacuum_after_erasure finds every table
     assert retention_properties(24) == {"delta.logRetentionDuration": "interval 24 hours",
                                         "delta.deletedFileRetentionDuration": "interval 24 hours"}
-    assert apply_retention_properties(spark, lake, 24) == [path]
-    assert apply_retention_properties(spark, lake, 24) == []  # already set: no commit
+    # Created as the pipelines create tables: with the erasure window's retention as table properties.
+    delta.create(spark.range(3), path, retention_properties(24))
+    props = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES delta.`{path}`").collect()}
+    assert {k: props.get(k) for k in retention_properties(24)} == retention_properties(24)
     # 24 hours is below Delta's default 168, but not below the table's own retention: allowed as it is.
     assert spark.conf.get(RETENTION_CHECK, "true") == "true"
     assert vacuum_after_erasure(spark, lake, 24, listing_parallelism=2) == [path]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.pipelines import report_step
 from ipr_guard.quality import RESULTS_SCHEMA
@@ -16,7 +17,7 @@ MODEL = "ipr_guard_counterfeit_seller"
 
 
 def _save(spark, root, layer, name, rows, schema):
-    delta.create(spark.createDataFrame(rows, schema), delta.table_path(root, layer, name))
+    delta.create(spark.createDataFrame(rows, schema), catalog.table_path(root, f"{layer}/{name}"))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def lake(spark, cfg, tmp_path_factory):
                ("run-1", "silver.orders", "expect_column_values_to_be_unique", "order_id", "critical", False, None, 10,
                 1, 10.0, ["O1"])]
     delta.create(spark.createDataFrame(results, RESULTS_SCHEMA).withColumn("run_date", F.lit(D2)),
-                 delta.table_path(root, "meta", "quality_results"))
+                 catalog.table_path(root, "meta/quality_results"))
     return cfg.with_paths(lakehouse=root)
 
 

@@ -8,11 +8,12 @@ import sys
 import pytest
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.pipelines.recovery import GOLD_TABLES
 from tests.conftest import TEST_KEY
 from tests.integration.crash import KEYS
-from tests.integration.test_nightly import D2, build_landing
+from tests.landing import D2, build_landing
 
 
 @pytest.mark.slow
@@ -33,8 +34,8 @@ def test_two_runs_started_together_publish_once(spark, tmp_path):
     # finished and found nothing to do; never two publications.
     assert outcomes in (["busy", "published"], ["already", "published"]), outcomes
     assert codes in ([0, 2], [0, 0])
-    runs = delta.read(spark, delta.table_path(str(tmp_path / "lake"), "meta", "runs"))
+    runs = delta.read(spark, catalog.table_path(str(tmp_path / "lake"), "meta/runs"))
     assert runs.where((F.col("status") == "published") & (F.col("run_date") == D2)).count() == 1
     for name in GOLD_TABLES:
-        df = delta.read(spark, delta.table_path(str(tmp_path / "lake"), "gold", name))
+        df = delta.read(spark, catalog.table_path(str(tmp_path / "lake"), f"gold/{name}"))
         assert df.groupBy(*KEYS[name]).count().where(F.col("count") > 1).count() == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.cli import main
 from ipr_guard.errors import InputError
 from ipr_guard.generate.marketplace import generate_marketplace
@@ -30,7 +31,7 @@ def _return_file(spark, lake, run_date: dt.date, decisions: dict[str, tuple[str,
     exported = Path(lake.lakehouse) / "reports" / str(run_date) / "closure_candidates.csv"
     rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"), newline="")))
     if not rows or "decision" not in rows[0]:
-        gold = delta.read(spark, delta.table_path(lake.lakehouse, "gold", "closure_candidates"))
+        gold = delta.read(spark, catalog.table_path(lake.lakehouse, "gold/closure_candidates"))
         rows = [{"merchant_id": r["merchant_id"], "rank": str(r["rank"])} for r in
                 gold.where(F.col("run_date") == F.lit(run_date)).orderBy("rank").collect()]
     columns = list(rows[0]) + [c for c in ("decision", "reviewer", "note") if c not in rows[0]]
@@ -50,7 +51,7 @@ def test_decisions_round_trip_into_training_and_the_next_list(spark, cfg, tmp_pa
     d = d1 - dt.timedelta(days=1)              # 2026-10-30
     lake = cfg.with_paths(str(tmp_path / "market" / "landing"), str(tmp_path / "lake"))
     assert nightly.run(spark, lake, d).status == "published"
-    cand = [r["merchant_id"] for r in delta.read(spark, delta.table_path(lake.lakehouse, "gold", "closure_candidates"))
+    cand = [r["merchant_id"] for r in delta.read(spark, catalog.table_path(lake.lakehouse, "gold/closure_candidates"))
             .orderBy("rank").collect()]
     # Seed 11's list for 2026-10-30 (read once from the published table and its sources, fixed here).
     assert cand == ["M1000059", "M1000012", "M1000020", "M1000055"]
@@ -126,7 +127,7 @@ def test_decisions_round_trip_into_training_and_the_next_list(spark, cfg, tmp_pa
     # evidence and stays.
     assert nightly.run(spark, lake, d1).status == "published"
     nxt = [(r["merchant_id"], r["rank"], r["upheld_notices_30d"]) for r in
-           delta.read(spark, delta.table_path(lake.lakehouse, "gold", "closure_candidates"))
+           delta.read(spark, catalog.table_path(lake.lakehouse, "gold/closure_candidates"))
            .where(F.col("run_date") == F.lit(d1)).orderBy("rank").collect()]
     assert nxt == [("M1000059", 1, 0), ("M1000012", 2, 4)]
 
@@ -135,14 +136,14 @@ def _tiny_lakehouse(spark, root: Path, run_date: dt.date) -> str:
     """A lakehouse holding only what an import reads: silver merchants, one published candidate list."""
     lake = str(root / "lake")
     delta.create(spark.createDataFrame([("M1",), ("M2",), ("M3",)], "merchant_id string"),
-                 delta.table_path(lake, "silver", "merchants"))
+                 catalog.table_path(lake, "silver/merchants"))
     delta.create(spark.createDataFrame(
         [(run_date, "M1", 1, 1, 0, 0, 0, 1, 2, ["counterfeit_test_buy"])],
         "run_date date, merchant_id string, rank int, counterfeit_test_buys bigint, upheld_notices_30d bigint, "
         "linked_closed_stores bigint, reused_image_listings bigint, low_price_listings bigint, "
-        "branded_listings bigint, rules_fired array<string>"), delta.table_path(lake, "gold", "closure_candidates"))
+        "branded_listings bigint, rules_fired array<string>"), catalog.table_path(lake, "gold/closure_candidates"))
     delta.create(spark.createDataFrame([("r1", run_date, "published")], "run_id string, run_date date, status string"),
-                 delta.table_path(lake, "meta", "runs"))
+                 catalog.table_path(lake, "meta/runs"))
     return lake
 
 
@@ -162,7 +163,7 @@ def test_cli_bad_file_exits_3_and_writes_nothing(spark, tmp_path, hmac_key, caps
         "line 3: store M2 was not a closure candidate on 2026-10-30",
         "line 4: unknown store M7 (not in silver merchants)",
     ]
-    assert not delta.exists(spark, delta.table_path(lake, "meta", "review_decisions"))
+    assert not delta.exists(spark, catalog.table_path(lake, "meta/review_decisions"))
 
     # No list published for the date: one clear line.
     code = main(["review", "import", str(bad), "--date", "2026-10-29", "--lakehouse", lake])

@@ -8,7 +8,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.testing import assertDataFrameEqual
 
-from ipr_guard.transforms.kpis import enforcement_kpis, market_date
+from ipr_guard.transforms.columns import market_date
+from ipr_guard.transforms.kpis import enforcement_kpis
 from tests.unit.builders import silver_df
 
 TZ = "Asia/Shanghai"

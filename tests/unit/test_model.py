@@ -15,13 +15,13 @@ import pytest
 from matplotlib.figure import Figure
 from pyspark.sql import functions as F
 
-from ipr_guard.model import plots
+from ipr_guard import charts
+from ipr_guard.charts import pr_points, score_counts
 from ipr_guard.model.promotion import decide
-from ipr_guard.model.registry import (CHALLENGER, CHAMPION, champion_age_days, load_champion, needs_training, score,
-                                      train_and_register)
+from ipr_guard.model.registry import (CHALLENGER, CHAMPION, load_champion, score, train_and_register,
+                                      training_reason)
 from ipr_guard.model.tracking import client_for, configure_tracking
 from ipr_guard.model.training import evaluate, fit_candidates, metric_key, split_by_time, with_score
-from ipr_guard.reports.charts import pr_points, score_counts
 
 FEATURES = ["upheld_notices", "price_gap", "noise"]
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 15)
@@ -155,11 +155,12 @@ def test_load_champion_and_score_every_row_in_0_1(spark, store, examples):
 def test_champion_age_drives_the_retraining_cadence(spark, store, cfg, tmp_path):
     c, _ = store
     every = c.model.retrain_every_days
-    assert champion_age_days(c, D1 + dt.timedelta(days=3)) == 3
-    assert not needs_training(c, D1 + dt.timedelta(days=every - 1))
-    assert needs_training(c, D1 + dt.timedelta(days=every))
+    # The champion's age counts from its run_date tag (D1): due exactly `every` days later, not a day before.
+    assert training_reason(c, D1 + dt.timedelta(days=every - 1)) is None
+    assert training_reason(c, D1 + dt.timedelta(days=every)) == (
+        f"champion v1 is {every} days old (model.retrain_every_days {every})")
     empty = dataclasses.replace(cfg, lakehouse=str(tmp_path / "empty"))
-    assert champion_age_days(empty, D1) is None and needs_training(empty, D1)
+    assert training_reason(empty, D1) == "no champion yet"
     assert load_champion(spark, empty) is None
     configure_tracking(c)  # the module's later tests use the shared store
 
@@ -197,9 +198,11 @@ def test_plots_return_figures_for_data_and_for_empty_frames():
     pdf = pd.DataFrame({"label": [0, 0, 1, 1, 0, 1], "score": [0.1, 0.4, 0.35, 0.8, 0.8, 0.9]})
     importance = pd.DataFrame({"feature": FEATURES, "importance": [0.6, 0.3, 0.1]})
     empty = pd.DataFrame({"label": [], "score": []})
-    for fig in (plots.pr_curve_figure(pdf, 0.5), plots.score_distribution_figure(pdf, 0.5),
-                plots.feature_importance_figure(importance), plots.pr_curve_figure(empty),
-                plots.score_distribution_figure(empty), plots.feature_importance_figure(importance.iloc[:0])):
+    for fig in (charts.pr_curve_figure(score_counts(pdf), 0.5),
+                charts.score_distribution_figure(charts.score_bins_by_label(pdf), 0.5),
+                charts.feature_importance_figure(importance), charts.pr_curve_figure(score_counts(empty)),
+                charts.score_distribution_figure(charts.score_bins_by_label(empty)),
+                charts.feature_importance_figure(importance.iloc[:0])):
         assert isinstance(fig, Figure) and fig.axes
     precision, recall = pr_points(score_counts(pdf))
     # Thresholds 0.9, 0.8 (a tie: one positive, one negative), 0.4, 0.35, 0.1.

@@ -9,7 +9,7 @@ import re
 import pandas as pd
 
 from ipr_guard.reports import CSV_COLUMNS, ReportData, candidates_csv, render_report
-from ipr_guard.reports.charts import pr_points
+from ipr_guard.charts import pr_points
 
 D = dt.date(2026, 10, 31)
 PREVIOUS = dt.date(2026, 10, 30)

@@ -61,11 +61,6 @@ def stats_properties(df: DataFrame, excluded: list[str]) -> dict[str, str]:
     return {"delta.dataSkippingStatsColumns": ",".join(f"`{c}`" for c in kept)}
 
 
-def table_path(lakehouse: str, layer: str, name: str) -> str:
-    """`<lakehouse>/<layer>/<name>`, the contract's layout for path-based tables."""
-    return f"{lakehouse.rstrip('/')}/{layer}/{name}"
-
-
 def exists(spark: SparkSession, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 

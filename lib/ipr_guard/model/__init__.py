@@ -3,8 +3,8 @@
 Modules:
     tracking: where MLflow keeps runs, models and artifacts (`configure_tracking`).
     training: the time split, the candidate pipelines (GBT and a logistic baseline) and `evaluate`.
-    plots: the PR curve, score distribution and feature-importance figures logged with each run.
-    registry: `train_and_register`, `load_champion`, `score`, `needs_training`: what a nightly calls.
+    registry: `train_and_register`, `load_champion`, `score`, `training_reason`: what a nightly calls;
+        each training run logs the PR curve, score distribution and feature importance (`ipr_guard.charts`).
     promotion: registry primitives (look-ups by alias and run date, aliasing, registering) and the gate.
     drift: quantile-bin baselines, bin assignment and PSI of the champion's inputs and score.
 

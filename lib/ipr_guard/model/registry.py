@@ -3,8 +3,8 @@
 `train_and_register` trains both candidates, logs one MLflow run, registers the better one and gives it
 the `champion` or `challenger` alias (see `promotion.decide`). A run date's model is registered once: a
 rerun for the same run date finds the version tagged with that date and returns its outcome without
-training again. `training_reason` tells a nightly why the champion is due for retraining (its age, or
-drift flagged on the last published night), `needs_training` whether it is. `scoring_status` reads back
+training again. `training_reason` tells a nightly whether and why the champion is due for retraining
+(there is none, its age, or drift flagged on the last published night). `scoring_status` reads back
 which version scored a run date and the latest training before it, for the run summary and the report.
 """
 from __future__ import annotations
@@ -20,21 +20,20 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from pyspark.ml import PipelineModel
-from pyspark.ml.feature import VectorAssembler
 from pyspark.sql import DataFrame, SparkSession
 
+from ipr_guard import charts
 from ipr_guard.config import Config
-from ipr_guard.model import plots
 from ipr_guard.model.drift import NightDrift
 from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, Decision, _not_found, decide, ensure_alias,
                                        load_version, register_version, version_by_alias, version_for_run_date)
 from ipr_guard.model.status import SKIPPED, ScoringStatus, Training
 from ipr_guard.model.tracking import EXPERIMENT_NAME, client_for, configure_tracking, quiet_mlflow
-from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, evaluate, feature_importance, fit_candidates,
-                                      score_sample, split_by_time, with_score)
+from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, assembled_features, evaluate, feature_importance,
+                                      fit_candidates, score_sample, split_by_time, with_score)
 
-__all__ = ["CHALLENGER", "CHAMPION", "TrainOutcome", "champion_age_days", "load_champion", "needs_training",
-           "record_skipped_training", "score", "scoring_status", "train_and_register", "training_reason"]
+__all__ = ["CHALLENGER", "CHAMPION", "TrainOutcome", "load_champion", "record_skipped_training", "score",
+           "scoring_status", "train_and_register", "training_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +82,6 @@ def _reuse(client: MlflowClient, mv: ModelVersion, cfg: Config) -> TrainOutcome:
     return outcome
 
 
-def _assembled_features(model: PipelineModel) -> list[str]:
-    return next((list(s.getInputCols()) for s in model.stages if isinstance(s, VectorAssembler)), [])
-
-
 def _champion_verdict(client: MlflowClient, cfg: Config, validation: DataFrame,
                       new: dict[str, float]) -> tuple[Decision, dict[str, float]]:
     """The promotion decision, with the champion (if any) evaluated on the same validation data."""
@@ -95,7 +90,7 @@ def _champion_verdict(client: MlflowClient, cfg: Config, validation: DataFrame,
     if mv is None:
         return decide(new, None, cfg.model), {}
     champion = load_version(name, str(mv.version))
-    missing = sorted(set(_assembled_features(champion)) - set(validation.columns))
+    missing = sorted(set(assembled_features(champion)) - set(validation.columns))
     if missing:
         # The feature set changed: the champion cannot be compared, so only the gate applies.
         why = f"champion v{mv.version} cannot score this validation data (it needs {', '.join(missing)})"
@@ -105,11 +100,14 @@ def _champion_verdict(client: MlflowClient, cfg: Config, validation: DataFrame,
 
 
 def _log_plots(model: PipelineModel, validation: DataFrame, feature_cols: list[str], cfg: Config) -> None:
+    # The report's own figures, so a training run's plots read like the model section of the report.
     sample = score_sample(model, validation, seed=cfg.model.seed)
     t = cfg.model.operating_threshold
-    for fig, file in ((plots.pr_curve_figure(sample, t), "plots/pr_curve.png"),
-                      (plots.score_distribution_figure(sample, t), "plots/score_distribution.png"),
-                      (plots.feature_importance_figure(feature_importance(model, feature_cols)),
+    for fig, file in ((charts.pr_curve_figure(charts.score_counts(sample), t, empty_text="no validation rows"),
+                       "plots/pr_curve.png"),
+                      (charts.score_distribution_figure(charts.score_bins_by_label(sample), t),
+                       "plots/score_distribution.png"),
+                      (charts.feature_importance_figure(feature_importance(model, feature_cols)),
                        "plots/feature_importance.png")):
         mlflow.log_figure(fig, file)
 
@@ -228,15 +226,6 @@ def score(model: PipelineModel, features_df: DataFrame) -> DataFrame:
     return with_score(scored).drop(*added)
 
 
-def champion_age_days(cfg: Config, run_date: dt.date) -> int | None:
-    """Days from the champion's `run_date` tag to `run_date`; None when there is no champion."""
-    configure_tracking(cfg)
-    mv = version_by_alias(client_for(cfg), cfg.model.name, CHAMPION)
-    if mv is None or "run_date" not in mv.tags:
-        return None
-    return (run_date - dt.date.fromisoformat(mv.tags["run_date"])).days
-
-
 def training_reason(cfg: Config, run_date: dt.date, drift: NightDrift | None = None) -> str | None:
     """Why a nightly for `run_date` must train, or None when the champion stays as it is.
 
@@ -261,11 +250,6 @@ def training_reason(cfg: Config, run_date: dt.date, drift: NightDrift | None = N
             and drift.model_version == str(mv.version)):
         return drift.reason()
     return None
-
-
-def needs_training(cfg: Config, run_date: dt.date, drift: NightDrift | None = None) -> bool:
-    """True when `training_reason` gives a reason: no champion, an old one, or drift flagged last night."""
-    return training_reason(cfg, run_date, drift) is not None
 
 
 def record_skipped_training(cfg: Config, run_date: dt.date, reason: str) -> None:

@@ -183,12 +183,23 @@ def evaluate(model: PipelineModel, df: DataFrame, threshold: float) -> dict[str,
     return metrics
 
 
-def feature_importance(model: PipelineModel, feature_cols: list[str]) -> pd.DataFrame:
+def assembled_features(model: PipelineModel) -> list[str]:
+    """The input columns of the pipeline's VectorAssembler, in order (empty without one)."""
+    return next((list(s.getInputCols()) for s in model.stages if isinstance(s, VectorAssembler)), [])
+
+
+def feature_importance(model: PipelineModel, feature_cols: list[str] | None = None) -> pd.DataFrame:
     """Per-feature importance: the trees' importances, or the LR's absolute standardized coefficients.
 
+    Args:
+        model: a fitted candidate pipeline (or a champion loaded from the registry).
+        feature_cols: its inputs in assembler order; default `assembled_features(model)`.
+
     Returns:
-        pandas frame (feature, importance), most important first.
+        pandas frame (feature, importance), most important first (ties in input order).
     """
+    if feature_cols is None:
+        feature_cols = assembled_features(model)
     last = model.stages[-1]
     if hasattr(last, "featureImportances"):
         values = last.featureImportances.toArray()

@@ -15,12 +15,12 @@ import pandas as pd
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog, charts
 from ipr_guard.config import Config
 from ipr_guard.errors import InputError, UsageError
 from ipr_guard.io import delta
 from ipr_guard.io.files import write_bytes
 from ipr_guard.pipelines import recovery
-from ipr_guard.reports import charts
 
 KPI_COLUMNS = ("kpi_date", "stores_closed", "proactive_takedowns", "proactive_before_first_sale",
                "proactive_before_first_sale_share", "notice_requests", "notice_processed_within_24h",
@@ -70,7 +70,7 @@ def candidates_as_published(spark: SparkSession, cfg: Config, run_date: dt.date)
     run_id, versions = published_run(spark, lakehouse, run_date)
     if "closure_candidates" not in versions:
         raise InputError(f"run {run_id} for {run_date} recorded no closure_candidates version")
-    path = delta.table_path(lakehouse, "gold", "closure_candidates")
+    path = catalog.table_path(lakehouse, "gold/closure_candidates")
     try:
         rows = (delta.read(spark, path, versions["closure_candidates"])
                 .where(F.col("run_date") == F.lit(run_date)).orderBy("rank").toPandas())
@@ -130,7 +130,7 @@ def kpis_between(spark: SparkSession, cfg: Config, start: dt.date, end: dt.date)
     if end < start:
         raise UsageError(f"--end {end} is before --start {start}")
     lakehouse = _lakehouse(cfg)
-    path = delta.table_path(lakehouse, "gold", "enforcement_kpis")
+    path = catalog.table_path(lakehouse, "gold/enforcement_kpis")
     if not delta.exists(spark, path):
         raise InputError(f"no KPIs published in {lakehouse} (no gold/enforcement_kpis)")
     version = recovery.published_versions(spark, lakehouse).get("enforcement_kpis")

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import yaml
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.errors import UsageError
 
@@ -118,7 +119,8 @@ def run(cfg: Config, out: Path, stores: int, days: int, seed: int, build_session
     settings = record_key_file(lake, key_file) if key_file else None
     reports = lake / "reports" / str(summary.end_date)
     print(f"\nlanding:     {out / 'landing'}\nground truth: {out / 'truth'}\nlakehouse:   {lake}"
-          f"\n  gold tables: {lake / 'gold'}/{{closure_candidates,listing_risk,enforcement_kpis}}"
+          f"\n  gold tables: {catalog.table_path(str(lake), 'gold/closure_candidates')} (and listing_risk, "
+          f"enforcement_kpis beside it)"
           f"\n  review list: {reports / 'closure_candidates.csv'} (open in a spreadsheet; fill in decision, "
           f"reviewer, note)\n  report:      {reports / 'report.html'} (open in a browser)"
           f"\n  data docs:   {reports / 'data_docs' / 'index.html'} (works offline)")

@@ -25,6 +25,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.model import drift
@@ -52,10 +53,6 @@ DRIFT_SCHEMA = T.StructType([
 ])
 
 
-def meta_path(cfg: Config, name: str) -> str:
-    return delta.table_path(cfg.lakehouse, "meta", name)
-
-
 def _has_version(spark: SparkSession, path: str, name: str, version: str) -> bool:
     if not delta.exists(spark, path):
         return False
@@ -71,7 +68,7 @@ def watched_columns(model, feature_cols: list[str], top: int) -> list[str]:
 
 def write_baseline(spark: SparkSession, cfg: Config, name: str, version: str, baseline: pd.DataFrame) -> bool:
     """Appends one version's baseline (feature, bin, lower, upper, share) unless it has one already."""
-    path = meta_path(cfg, "model_baseline")
+    path = catalog.table_path(cfg.lakehouse, "meta/model_baseline")
     if _has_version(spark, path, name, version):
         return False
     rows = [(name, version, r.feature, int(r.bin), float(r.lower), float(r.upper), float(r.share))
@@ -94,8 +91,8 @@ def record_baseline(spark: SparkSession, cfg: Config, outcome, examples: DataFra
     if not cfg.lakehouse:
         return
     name, version = outcome.model_name, outcome.version
-    need_validation = not _has_version(spark, meta_path(cfg, "model_validation"), name, version)
-    need_baseline = not _has_version(spark, meta_path(cfg, "model_baseline"), name, version)
+    need_validation = not _has_version(spark, catalog.table_path(cfg.lakehouse, "meta/model_validation"), name, version)
+    need_baseline = not _has_version(spark, catalog.table_path(cfg.lakehouse, "meta/model_baseline"), name, version)
     if not (need_validation or need_baseline):
         return
     # A reused version (its run was stopped before this point) is loaded back from the registry.
@@ -105,7 +102,7 @@ def record_baseline(spark: SparkSession, cfg: Config, outcome, examples: DataFra
         predictions = with_score(model.transform(validation)).select(
             F.lit(name).alias("model_name"), F.lit(version).alias("model_version"),
             F.col("label").cast("int").alias("label"), F.col("score"))
-        delta.append(predictions, meta_path(cfg, "model_validation"))
+        delta.append(predictions, catalog.table_path(cfg.lakehouse, "meta/model_validation"))
     if need_baseline:
         watched = watched_columns(model, feature_cols, cfg.drift.top_features)
         reference = validation if cfg.drift.baseline == "validation" else train
@@ -140,7 +137,7 @@ def measure(spark: SparkSession, cfg: Config, champion, scored: DataFrame) -> pd
     if champion is None:
         log.info("drift: no champion tonight; not measured")
         return None
-    path = meta_path(cfg, "model_baseline")
+    path = catalog.table_path(cfg.lakehouse, "meta/model_baseline")
     baseline = pd.DataFrame(columns=list(drift.BASELINE_COLUMNS))
     if delta.exists(spark, path):
         baseline = (delta.read(spark, path).where((F.col("model_name") == champion.name)
@@ -167,7 +164,7 @@ def write(spark: SparkSession, cfg: Config, run_date: dt.date, table: pd.DataFra
 
     The commit carries `run_id`, so it counts only once the run's marker is written.
     """
-    path = meta_path(cfg, "drift")
+    path = catalog.table_path(cfg.lakehouse, "meta/drift")
     rows = [] if table is None else [
         (run_date, run_id, r.model_name, r.model_version, r.feature, float(r.psi), float(r.threshold), bool(r.flagged))
         for r in table.itertuples(index=False)]
@@ -179,7 +176,7 @@ def write(spark: SparkSession, cfg: Config, run_date: dt.date, table: pd.DataFra
 
 def last_published_drift(spark: SparkSession, cfg: Config, run_date: dt.date) -> NightDrift | None:
     """The drift check of the latest published night before `run_date`; None if that night measured none."""
-    runs, path = meta_path(cfg, "runs"), meta_path(cfg, "drift")
+    runs, path = catalog.table_path(cfg.lakehouse, "meta/runs"), catalog.table_path(cfg.lakehouse, "meta/drift")
     if not cfg.lakehouse or not delta.exists(spark, runs) or not delta.exists(spark, path):
         return None
     published = delta.read(spark, runs).where((F.col("status") == "published") & (F.col("run_date") < F.lit(run_date)))

@@ -16,6 +16,7 @@ from typing import Callable
 import pandas as pd
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.evaluation.metrics import active_stores, average_precision, list_quality, recall_at_precision
 from ipr_guard.generate.marketplace import generate_marketplace
@@ -27,7 +28,7 @@ from ipr_guard.transforms.candidates import closure_candidates
 
 
 def _gold(spark, lakehouse: str, name: str, date_col: str, day):
-    return delta.read(spark, delta.table_path(lakehouse, "gold", name)).where(F.col(date_col) == F.lit(day))
+    return delta.read(spark, catalog.table_path(lakehouse, f"gold/{name}")).where(F.col(date_col) == F.lit(day))
 
 
 def measure(spark, cfg: Config, folder: Path, run_date) -> dict:
@@ -43,8 +44,6 @@ def measure(spark, cfg: Config, folder: Path, run_date) -> dict:
               .select("merchant_id").collect()}
     rules = closure_candidates(run_date, s["merchants"], s["complaints"], s["test_buys"], s["enforcement_actions"],
                                cfg.timezone, cfg.rules).select("merchant_id", "risk_score").toPandas()
-    scores = (_gold(spark, lakehouse, "merchant_features", "as_of_date", run_date)
-              .select("merchant_id", "score").toPandas())
     model = list_quality(listed, active, abusive)
     rules_only = list_quality(set(rules["merchant_id"]), active, abusive)
     # Equal precision: cut the rules-only ranking (rule scores) where it keeps the model list's precision.

@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.window import Window
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.pipelines.recovery import published_runs
@@ -58,15 +59,11 @@ class TableBatch:
     key_conflicts: int = 0
     per_day: dict[dt.date, dict[str, int]] = field(default_factory=dict)
 
-    @property
-    def balanced(self) -> bool:
-        return self.rows_read == self.accepted + self.quarantined + self.duplicates
-
 
 def pending_days(spark: SparkSession, cfg: Config, run_date: dt.date) -> list[DeliveryDay]:
     """Delivery days up to `run_date` whose files were not taken in by a published run."""
     days = [d for d in list_deliveries(spark, cfg.landing) if d.ingest_date <= run_date]
-    log_path = delta.table_path(cfg.lakehouse, "meta", "ingest_log")
+    log_path = catalog.table_path(cfg.lakehouse, "meta/ingest_log")
     if not delta.exists(spark, log_path):
         return days
     # Only entries of runs that wrote their marker count: a killed run's days are read again.
@@ -167,7 +164,7 @@ def check_daily_volume(spark: SparkSession, cfg: Config, batches: dict[str, Tabl
                        run_date: dt.date) -> list[str]:
     """Daily feeds must deliver every day up to the run date, each near its trailing average."""
     problems = []
-    log_path = delta.table_path(cfg.lakehouse, "meta", "ingest_log")
+    log_path = catalog.table_path(cfg.lakehouse, "meta/ingest_log")
     history: dict[tuple[str, dt.date], int] = {}
     if delta.exists(spark, log_path):
         for r in (delta.read(spark, log_path).where(F.col("table").isin(*cfg.ingest.daily_feeds))
@@ -217,7 +214,7 @@ def write_quarantine(spark: SparkSession, cfg: Config, batches: list[TableBatch]
     for f in frames[1:]:
         bad = bad.unionByName(f)
     condition = " OR ".join(f"(table = '{b.table.name}' AND {_days_condition(b.days)})" for b in batches)
-    path = delta.table_path(cfg.lakehouse, "quarantine", "records")
+    path = catalog.table_path(cfg.lakehouse, "quarantine/records")
     delta.replace_where(bad, path, condition, delta.stats_properties(bad, ["raw_line"]))
 
 
@@ -247,12 +244,12 @@ def write_layers(spark: SparkSession, cfg: Config, batch: TableBatch, run_id: st
     table = batch.table
     rows = accepted_rows(batch, run_id)
     props = delta.stats_properties(rows, table.pii_fields)
-    delta.replace_where(rows, delta.table_path(cfg.lakehouse, "bronze", table.name),
+    delta.replace_where(rows, catalog.table_path(cfg.lakehouse, f"bronze/{table.name}"),
                         _days_condition(batch.days, "_ingest_date"), props)
     latest = latest_per_key(rows, table)
     newer = "struct({}) > struct({})".format(", ".join(version_order(table, "s.")),
                                              ", ".join(version_order(table, "t.")))
-    delta.merge_rows(latest, delta.table_path(cfg.lakehouse, "silver", table.name), list(table.key), newer, props)
+    delta.merge_rows(latest, catalog.table_path(cfg.lakehouse, f"silver/{table.name}"), list(table.key), newer, props)
     return latest
 
 

@@ -25,6 +25,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.errors import UsageError
 from ipr_guard.io import delta
@@ -35,7 +36,6 @@ from ipr_guard.privacy.erasure import delta_tables
 log = logging.getLogger(__name__)
 
 LAYERS = ("bronze", "silver", "gold", "meta", "quarantine")
-LOG_TABLE = ("meta", "maintenance_log")
 LOG_SCHEMA = T.StructType([
     T.StructField("run_id", T.StringType(), False),
     T.StructField("run_date", T.DateType(), False),
@@ -147,7 +147,7 @@ def _record(spark: SparkSession, cfg: Config, run_id: str, run_date: dt.date, do
     rows = [(run_id, run_date, m.table, m.files_before, m.files_after, m.bytes_before, m.bytes_after,
              m.files_compacted, m.stored_files_before, m.stored_files_after,
              cfg.maintenance.vacuum_retention_hours, m.seconds, now) for m in done]
-    delta.append(spark.createDataFrame(rows, LOG_SCHEMA), delta.table_path(cfg.lakehouse, *LOG_TABLE))
+    delta.append(spark.createDataFrame(rows, LOG_SCHEMA), catalog.table_path(cfg.lakehouse, "meta/maintenance_log"))
 
 
 def summary(done: list[TableMaintenance]) -> str:

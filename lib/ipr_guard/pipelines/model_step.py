@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.model import registry
 from ipr_guard.model.status import describe
+from ipr_guard.model.training import feature_importance
 from ipr_guard.pipelines import drift_step
 from ipr_guard.pipelines.review import read_decisions
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
@@ -47,7 +49,7 @@ def silver_inputs(spark: SparkSession, cfg: Config, run_date: dt.date) -> dict[s
     """The silver tables the features need, with analytics opt-outs applied as of `run_date`."""
     s = {}
     for name in SILVER_INPUTS:
-        s[name] = delta.read_or_empty(spark, delta.table_path(cfg.lakehouse, "silver", name),
+        s[name] = delta.read_or_empty(spark, catalog.table_path(cfg.lakehouse, f"silver/{name}"),
                                       silver_schema(TABLES[name]))
     requests = s.pop("privacy_requests")
     s["orders"] = exclude_opted_out(s["orders"], "buyer_id", opted_out(requests, run_date, cfg.timezone, "buyer"))
@@ -97,7 +99,7 @@ def table_versions(spark: SparkSession, cfg: Config) -> dict[str, int]:
     """The silver tables' Delta versions: what a model was trained on, for its MLflow run."""
     out = {}
     for name in SILVER_INPUTS:
-        v = delta.version(spark, delta.table_path(cfg.lakehouse, "silver", name))
+        v = delta.version(spark, catalog.table_path(cfg.lakehouse, f"silver/{name}"))
         if v is not None:
             out[f"silver.{name}"] = v
     return out
@@ -147,25 +149,15 @@ def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, Data
     return outcome
 
 
-def feature_importance(model) -> dict[str, float]:
-    """Per input feature: the GBT's importance, or the |coefficient| of the (standardised) regression."""
-    stages = model.stages
-    inputs = stages[0].getInputCols()
-    last = stages[-1]
-    if hasattr(last, "featureImportances"):
-        values = last.featureImportances.toArray()
-    else:
-        values = [abs(v) for v in last.coefficients.toArray()]
-    return {name: float(v) for name, v in zip(inputs, values)}
-
-
 def load_champion(spark: SparkSession, cfg: Config) -> Champion | None:
     """The `champion` alias of the registered model, or None before a first champion exists."""
     found = registry.load_champion(spark, cfg)
     if found is None:
         return None
     model, name, version, threshold = found
-    return Champion(model, name, str(version), float(threshold), feature_importance(model))
+    importance = feature_importance(model)
+    return Champion(model, name, str(version), float(threshold),
+                    dict(zip(importance["feature"].tolist(), importance["importance"].tolist())))
 
 
 def scoring_note(cfg: Config, run_date: dt.date, champion: Champion | None) -> str:

@@ -12,18 +12,19 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.errors import GateError, UsageError
 from ipr_guard.io import delta
 from ipr_guard.io.files import RunLock, ensure_writable
-from ipr_guard.pii import load_hmac_key, pseudonymiser
-from ipr_guard.model import registry
 from ipr_guard.faults import arm_during, fault_point
-from ipr_guard.model import drift
+from ipr_guard.model import drift, registry
+from ipr_guard.pii import load_hmac_key, pseudonymiser
 from ipr_guard.pipelines import drift_step, ingest, model_step, privacy_step, publish, quality_gate, recovery
 
 log = logging.getLogger(__name__)
@@ -86,16 +87,218 @@ class RunResult:
 
 @contextmanager
 def stage(result: RunResult, name: str):
-    """Logs a stage's start and end and records its duration (progress on long runs)."""
+    """Logs a step's start and end and records its duration, also when it fails (progress on long runs).
+
+    The step's `after:<name>` fault point is reached only when it succeeds.
+    """
     log.info("[%s] %s ...", result.run_date, name)
     start = time.monotonic()
     timer = arm_during(name)
-    yield
-    if timer:
-        timer.cancel()
-    result.stage_seconds[name] = time.monotonic() - start
+    try:
+        yield
+    finally:
+        if timer:
+            timer.cancel()
+        result.stage_seconds[name] = time.monotonic() - start
     log.info("[%s] %s done in %.1fs", result.run_date, name, result.stage_seconds[name])
     fault_point(f"after:{name}", result.run_date)
+
+
+@dataclass
+class Night:
+    """What the steps of one nightly hand to each other, in the order they produce it."""
+
+    spark: SparkSession
+    cfg: Config
+    run_date: dt.date
+    result: RunResult
+    key: bytes
+    force: bool
+    override_reason: str | None
+    started: dt.datetime
+    stop: str | None = None                     # set by a step when the run has nothing to do
+    pending: list = field(default_factory=list)  # delivery days not taken in yet
+    batches: dict[str, ingest.TableBatch] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # broken-feed findings
+    reports: list = field(default_factory=list)        # data quality reports: silver, then gold
+    changed: dict[str, DataFrame] = field(default_factory=dict)  # each table's rows new or changed tonight
+    silver: dict[str, DataFrame] = field(default_factory=dict)
+    features: DataFrame | None = None
+    champion: model_step.Champion | None = None
+    outputs: dict[str, DataFrame] = field(default_factory=dict)
+    drift_table: DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the nightly: its name (log lines, timings, fault points), its function, what it writes."""
+
+    name: str
+    run: Callable[[Night], None]
+    writes: tuple[str, ...] = ()
+
+
+def recover_incomplete_runs(n: Night) -> None:
+    """Rolls back the commits of a killed run (pipelines.recovery)."""
+    n.result.recovered = recovery.roll_back_incomplete(n.spark, n.cfg.lakehouse)
+
+
+def discover_deliveries(n: Night) -> None:
+    """Finds the delivery days not taken in yet; stops the run when D is published and nothing is new."""
+    n.pending = ingest.pending_days(n.spark, n.cfg, n.run_date)
+    already = n.run_date in recovery.published_dates(n.spark, n.cfg.lakehouse)
+    if already and not n.pending and not n.force:
+        n.stop = "already published (nothing new to take in; use --force to recompute)"
+        return
+    log.info("[%s] %d delivery days to take in across %d tables", n.run_date, len(n.pending),
+             len({d.table for d in n.pending}))
+
+
+def read_deliveries(n: Night) -> None:
+    """Parses the pending days (PII pseudonymised on read) and runs the broken-feed checks."""
+    n.batches.update(ingest.read_batches(n.spark, n.cfg, n.pending, pseudonymiser(n.key)))
+    for name, batch in n.batches.items():
+        n.result.accounting[name] = {"rows_read": batch.rows_read, "accepted": batch.accepted,
+                                     "quarantined": batch.quarantined, "duplicates": batch.duplicates}
+        log.info("  %-20s read %d, accepted %d, quarantined %d, duplicates %d", name, batch.rows_read,
+                 batch.accepted, batch.quarantined, batch.duplicates)
+        n.problems += ingest.check_feed(batch, n.cfg)
+    n.problems += ingest.check_daily_volume(n.spark, n.cfg, n.batches, n.run_date)
+
+
+def quarantine_bad_records(n: Night) -> None:
+    """Writes the bad records, then stops a broken feed unless the gates are overridden."""
+    ingest.write_quarantine(n.spark, n.cfg, list(n.batches.values()), n.result.run_id)
+    if n.problems and not n.override_reason:
+        first, rest = n.problems[0], n.problems[1:]
+        more = f" (and {len(rest)} more: {'; '.join(rest)})" if rest else ""
+        raise GateError(f"broken feed, nothing published: {first}{more}; bad records are in "
+                        f"{catalog.table_path(n.cfg.lakehouse, 'quarantine/records')}; rerun with "
+                        f"--override-gates REASON to publish anyway")
+    if n.problems:
+        log.warning("gates overridden (%s): %s", n.override_reason, "; ".join(n.problems))
+
+
+def validate_silver(n: Night) -> None:
+    """Checks tonight's silver rows before any is written (the data quality gate)."""
+    staged = {f"silver.{name}": ingest.latest_per_key(ingest.accepted_rows(b, n.result.run_id), b.table)
+              for name, b in n.batches.items()}
+    n.reports.append(quality_gate.validate(n.spark, n.cfg, n.result.run_id, n.run_date, staged))
+    if not n.reports[0].passed:
+        quality_gate.write_docs(n.cfg, n.run_date, n.reports)
+        quality_gate.enforce(n.reports[0])
+
+
+def write_silver(n: Night) -> None:
+    """Writes the accepted rows to bronze (by day) and merges their latest versions into silver."""
+    n.changed = ingest.write_all_layers(n.spark, n.cfg, n.batches, n.result.run_id)
+
+
+def apply_privacy_requests(n: Night) -> None:
+    """Applies tonight's erasure requests and opt-outs."""
+    n.result.erasures = privacy_step.apply_requests(n.spark, n.cfg, n.run_date, n.result.run_id)
+
+
+def train_if_due(n: Night) -> None:
+    """Retrains the classifier when the champion is missing, old or drifted (model.retrain_every_days)."""
+    n.silver = model_step.silver_inputs(n.spark, n.cfg, n.run_date)
+    why = registry.training_reason(n.cfg, n.run_date, drift_step.last_published_drift(n.spark, n.cfg, n.run_date))
+    if not why:
+        return
+    log.info("[%s] training: %s", n.run_date, why)
+    first_day = publish.first_delivery_day(n.spark, n.cfg, n.batches, n.run_date)
+    outcome = model_step.train(n.spark, n.cfg, n.run_date, n.silver, first_day)
+    n.result.training = (f"model {outcome.model_name} v{outcome.version} is {outcome.alias}: {outcome.reason}"
+                         if outcome else "not enough labelled examples to train") + f" (training due: {why})"
+
+
+def compute_features(n: Night) -> None:
+    """Merchant features as of D, and the champion that will score them."""
+    n.features = model_step.features_as_of(n.spark, n.cfg, n.silver, [n.run_date]).cache()
+    log.info("[%s] features of %d stores", n.run_date, n.features.count())
+    n.champion = model_step.load_champion(n.spark, n.cfg)
+
+
+def compute_gold(n: Night) -> None:
+    """Scores the stores and computes every gold output for D (nothing written yet)."""
+    n.outputs = publish.compute_outputs(n.spark, n.cfg, n.run_date, n.changed, n.batches, n.silver, n.features,
+                                        n.champion)
+    n.result.model = model_step.scoring_note(n.cfg, n.run_date, n.champion)
+
+
+def measure_drift(n: Night) -> None:
+    """The champion's inputs and scores tonight against its training baseline."""
+    # The published features carry tonight's champion scores: drift reads them, no second scoring.
+    n.drift_table = drift_step.measure(n.spark, n.cfg, n.champion, n.outputs["merchant_features"])
+    n.result.drift = drift.summary(n.drift_table, n.champion.name, n.champion.version) \
+        if n.drift_table is not None else ""
+
+
+def validate_gold(n: Night) -> None:
+    """Checks the gold outputs before they are published; writes the night's Data Docs."""
+    n.reports.append(quality_gate.validate(n.spark, n.cfg, n.result.run_id, n.run_date,
+                                           {f"gold.{name}": df for name, df in n.outputs.items()}))
+    n.result.data_docs = quality_gate.write_docs(n.cfg, n.run_date, n.reports)
+    n.result.quality = n.reports[0].message() + "; " + n.reports[1].message()
+    quality_gate.enforce(n.reports[1])
+
+
+def publish_gold(n: Night) -> None:
+    """Commits drift, the gold tables and the ingest log, then the run marker that makes them count."""
+    check_accounting(n.result.accounting)
+    # Drift first: the report written with the gold tables shows this run's drift rows.
+    drift_step.write(n.spark, n.cfg, n.run_date, n.drift_table, n.result.run_id)
+    fault_point("publish:drift")
+    n.result.outputs = publish.publish_outputs(n.spark, n.cfg, n.run_date, n.outputs, n.result.run_id)
+    ingest_log = ingest.ingest_log_rows(n.spark, list(n.batches.values()), n.result.run_id, n.run_date)
+    delta.append(ingest_log, catalog.table_path(n.cfg.lakehouse, "meta/ingest_log"))
+    fault_point("publish:ingest_log")
+    write_run_marker(n)
+
+
+def vacuum_erased_files(n: Night) -> None:
+    """VACUUMs the tables when an erasure's window has passed (privacy.erasure_window_hours)."""
+    n.result.vacuumed = len(privacy_step.vacuum_if_due(n.spark, n.cfg, n.run_date, n.result.run_id))
+
+
+# The nightly, top to bottom as the data flows: landing -> bronze/silver -> features -> scores -> gold ->
+# reports. Each step is timed, logged and has an `after:<name>` fault point (tests/integration/crash.py).
+STEPS: tuple[Step, ...] = (
+    Step("recover", recover_incomplete_runs, ("gold/*", "meta/drift")),
+    Step("discover", discover_deliveries),
+    Step("ingest", read_deliveries),
+    Step("quarantine", quarantine_bad_records, ("quarantine/records",)),
+    Step("validate silver", validate_silver, ("meta/quality_results",)),
+    Step("silver", write_silver, ("bronze/*", "silver/*")),
+    Step("privacy", apply_privacy_requests, ("bronze/*", "silver/*", "quarantine/records", "meta/erasure_audit")),
+    Step("train", train_if_due, ("meta/model_validation", "meta/model_baseline")),
+    Step("features", compute_features),
+    Step("gold", compute_gold),
+    Step("drift", measure_drift),
+    Step("validate gold", validate_gold, ("meta/quality_results",)),
+    Step("publish", publish_gold, ("meta/drift", "gold/*", "meta/ingest_log", "meta/runs")),
+    Step("vacuum", vacuum_erased_files, ("meta/vacuum_log",)),
+)
+
+
+def check_accounting(accounting: dict[str, dict[str, int]]) -> None:
+    """Every line read was accepted, quarantined or a duplicate; checked before anything is published."""
+    for name, c in accounting.items():
+        if c["rows_read"] != c["accepted"] + c["quarantined"] + c["duplicates"]:
+            raise AssertionError(f"accounting does not balance for {name}: {c}")
+
+
+def write_run_marker(n: Night) -> None:
+    """Appends the run's row to meta/runs, last: until it exists, the run's gold commits and ingest log
+    entries do not count (pipelines.recovery). It records the versions readers of this run must read."""
+    n.result.status = "published"
+    finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    versions = {name: delta.version(n.spark, catalog.table_path(n.cfg.lakehouse, f"gold/{name}"))
+                for name in n.result.outputs}
+    versions.update(recovery.meta_versions(n.spark, n.cfg.lakehouse))
+    marker = [(n.result.run_id, n.run_date, "published", n.started, finished, n.override_reason,
+               json.dumps(n.result.accounting, sort_keys=True), json.dumps(versions, sort_keys=True))]
+    delta.append(n.spark.createDataFrame(marker, RUNS_SCHEMA), catalog.table_path(n.cfg.lakehouse, "meta/runs"))
 
 
 def _check_paths(cfg: Config) -> None:
@@ -126,112 +329,18 @@ def run(spark: SparkSession, cfg: Config, run_date: dt.date, force: bool = False
     ensure_writable(spark, cfg.lakehouse)
     result = RunResult(f"{run_date}-{uuid.uuid4().hex[:8]}", run_date, "running", lakehouse=cfg.lakehouse)
     with RunLock(spark, cfg.lakehouse, result.run_id):
-        return _run_locked(spark, cfg, run_date, result, key, force, override_reason)
-
-
-def _run_locked(spark: SparkSession, cfg: Config, run_date: dt.date, result: RunResult, key: bytes,
-                force: bool, override_reason: str | None) -> RunResult:
-    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    privacy_step.set_retention_defaults(spark, cfg)
-    with stage(result, "recover"):
-        result.recovered = recovery.roll_back_incomplete(spark, cfg.lakehouse)
-
-    with stage(result, "discover"):
-        pending = ingest.pending_days(spark, cfg, run_date)
-        already = run_date in recovery.published_dates(spark, cfg.lakehouse)
-    if already and not pending and not force:
-        result.status = "already published (nothing new to take in; use --force to recompute)"
-        return result
-    log.info("[%s] %d delivery days to take in across %d tables", run_date, len(pending),
-             len({d.table for d in pending}))
-
-    batches: dict[str, ingest.TableBatch] = {}
-    try:
-        with stage(result, "ingest"):
-            problems = []
-            batches.update(ingest.read_batches(spark, cfg, pending, pseudonymiser(key)))
-            for name, batch in batches.items():
-                result.accounting[name] = {"rows_read": batch.rows_read, "accepted": batch.accepted,
-                                           "quarantined": batch.quarantined, "duplicates": batch.duplicates}
-                log.info("  %-20s read %d, accepted %d, quarantined %d, duplicates %d", name, batch.rows_read,
-                         batch.accepted, batch.quarantined, batch.duplicates)
-                problems += ingest.check_feed(batch, cfg)
-            problems += ingest.check_daily_volume(spark, cfg, batches, run_date)
-        with stage(result, "quarantine"):
-            ingest.write_quarantine(spark, cfg, list(batches.values()), result.run_id)
-        if problems and not override_reason:
-            more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
-            raise GateError(f"broken feed, nothing published: {problems[0]}{more}; bad records are in "
-                            f"{delta.table_path(cfg.lakehouse, 'quarantine', 'records')}; rerun with "
-                            f"--override-gates REASON to publish anyway")
-        if problems:
-            log.warning("gates overridden (%s): %s", override_reason, "; ".join(problems))
-
-        reports = []
-        with stage(result, "validate silver"):
-            staged = {f"silver.{name}": ingest.latest_per_key(ingest.accepted_rows(b, result.run_id), b.table)
-                      for name, b in batches.items()}
-            reports.append(quality_gate.validate(spark, cfg, result.run_id, run_date, staged))
-        if not reports[0].passed:
-            quality_gate.write_docs(cfg, run_date, reports)
-            quality_gate.enforce(reports[0])
-        with stage(result, "silver"):
-            changed = ingest.write_all_layers(spark, cfg, batches, result.run_id)
-        with stage(result, "privacy"):
-            result.erasures = privacy_step.apply_requests(spark, cfg, run_date, result.run_id)
-        with stage(result, "train"):
-            s = model_step.silver_inputs(spark, cfg, run_date)
-            why = registry.training_reason(cfg, run_date, drift_step.last_published_drift(spark, cfg, run_date))
-            if why:
-                log.info("[%s] training: %s", run_date, why)
-                first_day = publish.first_delivery_day(spark, cfg, batches, run_date)
-                outcome = model_step.train(spark, cfg, run_date, s, first_day)
-                result.training = (f"model {outcome.model_name} v{outcome.version} is {outcome.alias}: "
-                                   f"{outcome.reason}" if outcome else "not enough labelled examples to train") + \
-                    f" (training due: {why})"
-        with stage(result, "features"):
-            features = model_step.features_as_of(spark, cfg, s, [run_date]).cache()
-            log.info("[%s] features of %d stores", run_date, features.count())
-            champion = model_step.load_champion(spark, cfg)
-        with stage(result, "gold"):
-            outputs = publish.compute_outputs(spark, cfg, run_date, changed, batches, s, features, champion)
-            result.model = model_step.scoring_note(cfg, run_date, champion)
-        with stage(result, "drift"):
-            # The published features carry tonight's champion scores: drift reads them, no second scoring.
-            drift_table = drift_step.measure(spark, cfg, champion, outputs["merchant_features"])
-            result.drift = drift.summary(drift_table, champion.name, champion.version) \
-                if drift_table is not None else ""
-        with stage(result, "validate gold"):
-            reports.append(quality_gate.validate(spark, cfg, result.run_id, run_date,
-                                                 {f"gold.{name}": df for name, df in outputs.items()}))
-            result.data_docs = quality_gate.write_docs(cfg, run_date, reports)
-            result.quality = reports[0].message() + "; " + reports[1].message()
-        quality_gate.enforce(reports[1])
-        with stage(result, "publish"):
-            # Drift first: the report written with the gold tables shows this run's drift rows.
-            drift_step.write(spark, cfg, run_date, drift_table, result.run_id)
-            fault_point("publish:drift")
-            result.outputs = publish.publish_outputs(spark, cfg, run_date, outputs, result.run_id)
-            ingest_log = ingest.ingest_log_rows(spark, list(batches.values()), result.run_id, run_date)
-            delta.append(ingest_log, delta.table_path(cfg.lakehouse, "meta", "ingest_log"))
-            fault_point("publish:ingest_log")
-            # The run marker, written last: until it exists, this run's gold commits and ingest log
-            # entries do not count (pipelines.recovery).
-            result.status = "published"
-            finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-            versions = {n: delta.version(spark, delta.table_path(cfg.lakehouse, "gold", n)) for n in result.outputs}
-            versions.update(recovery.meta_versions(spark, cfg.lakehouse))
-            delta.append(spark.createDataFrame(
-                [(result.run_id, run_date, "published", started, finished, override_reason,
-                  json.dumps(result.accounting, sort_keys=True), json.dumps(versions, sort_keys=True))],
-                RUNS_SCHEMA), delta.table_path(cfg.lakehouse, "meta", "runs"))
-        with stage(result, "vacuum"):
-            result.vacuumed = len(privacy_step.vacuum_if_due(spark, cfg, run_date, result.run_id))
-    finally:
-        for b in batches.values():
-            b.parsed.unpersist()
-        spark.catalog.clearCache()
-    for name, c in result.accounting.items():
-        if c["rows_read"] != c["accepted"] + c["quarantined"] + c["duplicates"]:
-            raise AssertionError(f"accounting does not balance for {name}: {c}")
+        started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        privacy_step.set_retention_defaults(spark, cfg)
+        night = Night(spark, cfg, run_date, result, key, force, override_reason, started)
+        try:
+            for step in STEPS:
+                with stage(result, step.name):
+                    step.run(night)
+                if night.stop:
+                    result.status = night.stop
+                    break
+        finally:
+            for b in night.batches.values():
+                b.parsed.unpersist()
+            spark.catalog.clearCache()
     return result

@@ -9,6 +9,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.privacy.erasure import apply_erasures, erasure_subjects, retention_properties, vacuum_after_erasure
@@ -29,7 +30,7 @@ def set_retention_defaults(spark: SparkSession, cfg: Config) -> None:
 
 def apply_requests(spark: SparkSession, cfg: Config, run_date: dt.date, run_id: str) -> int:
     """Applies the erasure requests received by the end of `run_date`; returns how many were new."""
-    requests = delta.table_path(cfg.lakehouse, "silver", "privacy_requests")
+    requests = catalog.table_path(cfg.lakehouse, "silver/privacy_requests")
     if not delta.exists(spark, requests):
         return 0
     subjects = erasure_subjects(delta.read(spark, requests), run_date, cfg.timezone)
@@ -39,12 +40,12 @@ def apply_requests(spark: SparkSession, cfg: Config, run_date: dt.date, run_id: 
 
 def vacuum_if_due(spark: SparkSession, cfg: Config, run_date: dt.date, run_id: str) -> list[str]:
     """VACUUMs every table once the erasure window has passed for erasures not yet vacuumed."""
-    audit = delta.table_path(cfg.lakehouse, "meta", "erasure_audit")
+    audit = catalog.table_path(cfg.lakehouse, "meta/erasure_audit")
     if not delta.exists(spark, audit):
         return []
     window_days = math.ceil(cfg.privacy.erasure_window_hours / 24)
     due_through = run_date - dt.timedelta(days=window_days)
-    vac_log = delta.table_path(cfg.lakehouse, "meta", "vacuum_log")
+    vac_log = catalog.table_path(cfg.lakehouse, "meta/vacuum_log")
     done_through = (delta.read(spark, vac_log).agg(F.max("erased_through")).first()[0]
                     if delta.exists(spark, vac_log) else None)
     pending = delta.read(spark, audit).where(F.col("erased_on") <= F.lit(due_through))

@@ -11,6 +11,7 @@ import logging
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.faults import fault_point
 from ipr_guard.io import delta
@@ -19,9 +20,10 @@ from ipr_guard.schema import TABLES, silver_schema
 from ipr_guard.pipelines import model_step
 from ipr_guard.pipelines.report_step import write_reports
 from ipr_guard.transforms.candidates import closure_candidates
-from ipr_guard.transforms.model_candidates import evidence_sentences, score_reasons, scored_candidates
-from ipr_guard.transforms.kpis import enforcement_kpis, market_date
+from ipr_guard.transforms.columns import market_date
+from ipr_guard.transforms.kpis import enforcement_kpis
 from ipr_guard.transforms.listing_risk import listing_risk, new_listing_matches
+from ipr_guard.transforms.model_candidates import evidence_sentences, score_reasons, scored_candidates
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +34,12 @@ KPI_EVENT_TIMES = {"takedowns": "taken_down_at", "orders": "created_at", "compla
 
 def silver(spark: SparkSession, cfg: Config, name: str) -> DataFrame:
     """Silver table `name`, or an empty frame of its schema before its first rows."""
-    return delta.read_or_empty(spark, delta.table_path(cfg.lakehouse, "silver", name), silver_schema(TABLES[name]))
+    return delta.read_or_empty(spark, catalog.table_path(cfg.lakehouse, f"silver/{name}"), silver_schema(TABLES[name]))
 
 
 def first_delivery_day(spark: SparkSession, cfg: Config, batches: dict[str, TableBatch], run_date: dt.date) -> dt.date:
     """The first delivery day taken in, by this run or an earlier one (`run_date` when there is none)."""
-    log_path = delta.table_path(cfg.lakehouse, "meta", "ingest_log")
+    log_path = catalog.table_path(cfg.lakehouse, "meta/ingest_log")
     firsts = [d.ingest_date for b in batches.values() for d in b.days]
     if delta.exists(spark, log_path):
         first_logged = delta.read(spark, log_path).agg(F.min("ingest_date")).first()[0]
@@ -55,7 +57,7 @@ def kpi_days(spark: SparkSession, cfg: Config, run_date: dt.date, changed: dict[
             earliest = changed[name].agg(F.min(market_date(F.col(col), cfg.timezone))).first()[0]
             if earliest:
                 start = min(start, earliest)
-    gold = delta.table_path(cfg.lakehouse, "gold", "enforcement_kpis")
+    gold = catalog.table_path(cfg.lakehouse, "gold/enforcement_kpis")
     have = set()
     if delta.exists(spark, gold):
         have = {r[0] for r in delta.read(spark, gold).where(F.col("kpi_date") >= F.lit(first_day))
@@ -144,7 +146,7 @@ def publish_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, outputs
     Returns:
         Row counts for D per table.
     """
-    gold = {name: delta.table_path(cfg.lakehouse, "gold", name) for name in outputs}
+    gold = {name: catalog.table_path(cfg.lakehouse, f"gold/{name}") for name in outputs}
     counts = {}
     for name, condition in (("closure_candidates", f"run_date = DATE'{run_date}'"),
                             ("listing_risk", f"run_date = DATE'{run_date}'"),

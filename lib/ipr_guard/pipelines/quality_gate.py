@@ -12,6 +12,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.errors import GateError
 from ipr_guard.io import delta
@@ -41,7 +42,7 @@ def referential_integrity(spark: SparkSession, cfg: Config, run_id: str,
         if rows is None:
             continue
         parents = [staged[f"silver.{parent}"].select(F.col(key).alias("_ref"))] if f"silver.{parent}" in staged else []
-        path = delta.table_path(cfg.lakehouse, "silver", parent)
+        path = catalog.table_path(cfg.lakehouse, f"silver/{parent}")
         if delta.exists(spark, path):
             parents.append(delta.read(spark, path).select(F.col(key).alias("_ref")))
         refs = rows.where(F.col(col).isNotNull()).select(F.col(col).alias("_ref"))
@@ -73,7 +74,7 @@ def validate(spark: SparkSession, cfg: Config, run_id: str, run_date: dt.date,
     report.results.extend(referential_integrity(spark, cfg, run_id, frames))
     report = report.with_severities(cfg.quality.severity)
     rows = spark.createDataFrame(report.to_rows(), RESULTS_SCHEMA).withColumn("run_date", F.lit(run_date))
-    delta.append(rows, delta.table_path(cfg.lakehouse, "meta", "quality_results"))
+    delta.append(rows, catalog.table_path(cfg.lakehouse, "meta/quality_results"))
     for w in report.failures("warning"):
         log.warning("data quality warning: %s", w.describe())
     return report

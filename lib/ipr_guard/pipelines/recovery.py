@@ -9,7 +9,7 @@ only completed runs. Ingest log entries of a run without a marker are ignored, s
 read again. Readers that must never see a mix, even while a run is publishing, read the versions recorded
 in the marker (`published_versions`).
 
-Run-keyed meta tables (`META_TABLES`, e.g. meta/drift) follow the same rule: their commits carry the run
+Run-keyed meta tables (the catalog's other `run_marker` entries, e.g. meta/drift) follow the same rule: their commits carry the run
 id, the marker records their versions under `meta/<name>`, and an incomplete run's commit is undone.
 """
 from __future__ import annotations
@@ -22,29 +22,36 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.io.files import hadoop_fs
 
 log = logging.getLogger(__name__)
 
-GOLD_TABLES = ("closure_candidates", "listing_risk", "enforcement_kpis", "merchant_features")
-# Meta tables a run replaces by run date with its run id; the marker records them as "meta/<name>".
-META_TABLES = ("drift",)
+# The tables under the run marker are the catalog's `run_marker: true` entries.
+GOLD_TABLES = tuple(e.name for e in catalog.load_catalog().run_marked() if e.layer == "gold")
+
+
+def marker_key(entry: catalog.CatalogEntry) -> str:
+    """How the run marker's `gold_versions` names a table: a gold table by its name, others as `<layer>/<name>`."""
+    return entry.name if entry.layer == "gold" else entry.ref
 
 
 def meta_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
     """The run-keyed meta tables' current versions, keyed as the run marker records them."""
     out = {}
-    for name in META_TABLES:
-        v = delta.version(spark, delta.table_path(lakehouse, "meta", name))
+    for entry in catalog.load_catalog().run_marked():
+        if entry.layer == "gold":
+            continue
+        v = delta.version(spark, entry.path(lakehouse))
         if v is not None:
-            out[f"meta/{name}"] = v
+            out[marker_key(entry)] = v
     return out
 
 
 def published_runs(spark: SparkSession, lakehouse: str) -> DataFrame | None:
     """The run markers: meta/runs' rows with status published, or None before the first run."""
-    path = delta.table_path(lakehouse, "meta", "runs")
+    path = catalog.table_path(lakehouse, "meta/runs")
     if not delta.exists(spark, path):
         return None
     return delta.read(spark, path).where(F.col("status") == "published")
@@ -84,9 +91,8 @@ def roll_back_incomplete(spark: SparkSession, lakehouse: str) -> list[str]:
     done = published_run_ids(spark, lakehouse)
     versions = published_versions(spark, lakehouse)
     actions = []
-    tables = [("gold", name, name) for name in GOLD_TABLES] + [("meta", name, f"meta/{name}") for name in META_TABLES]
-    for layer, name, key in tables:
-        path = delta.table_path(lakehouse, layer, name)
+    for entry in catalog.load_catalog().run_marked():
+        layer, name, key, path = entry.layer, entry.name, marker_key(entry), entry.path(lakehouse)
         if not delta.exists(spark, path):
             continue
         latest, run_id = _latest_commit_run(spark, path)

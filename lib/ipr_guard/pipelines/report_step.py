@@ -13,6 +13,8 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
+from ipr_guard.charts import SCORE_BINS
 from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.io.files import write_bytes
@@ -20,14 +22,13 @@ from ipr_guard.model import registry
 from ipr_guard.model.status import describe
 from ipr_guard.quality import ExpectationResult
 from ipr_guard.reports import ReportData, candidates_csv, render_report
-from ipr_guard.reports.charts import SCORE_BINS
 
 SCORE_DECIMALS = 3      # validation scores are counted per rounded score for the PR curve
 MAX_FAILURES_SHOWN = 50
 
 
 def _table(spark: SparkSession, cfg: Config, layer: str, name: str) -> DataFrame | None:
-    path = delta.table_path(cfg.lakehouse, layer, name)
+    path = catalog.table_path(cfg.lakehouse, f"{layer}/{name}")
     return delta.read(spark, path) if delta.exists(spark, path) else None
 
 

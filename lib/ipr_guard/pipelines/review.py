@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.errors import InputError, UsageError
 from ipr_guard.io import delta
@@ -70,7 +71,7 @@ class ImportResult:
 
 
 def decisions_path(cfg: Config) -> str:
-    return delta.table_path(cfg.lakehouse, "meta", "review_decisions")
+    return catalog.table_path(cfg.lakehouse, "meta/review_decisions")
 
 
 def read_decisions(spark: SparkSession, cfg: Config) -> DataFrame:
@@ -80,7 +81,7 @@ def read_decisions(spark: SparkSession, cfg: Config) -> DataFrame:
 
 def published_candidates(spark: SparkSession, cfg: Config, run_date: dt.date) -> DataFrame:
     """closure_candidates of `run_date` as published (a run marker for the date exists), else InputError."""
-    path = delta.table_path(cfg.lakehouse, "gold", "closure_candidates")
+    path = catalog.table_path(cfg.lakehouse, "gold/closure_candidates")
     if run_date not in published_dates(spark, cfg.lakehouse) or not delta.exists(spark, path):
         raise InputError(f"no closure candidates were published for {run_date} in {cfg.lakehouse}; "
                          f"run the nightly for {run_date} first")
@@ -120,7 +121,7 @@ def run_import(spark: SparkSession, cfg: Config, path: str, run_date: dt.date) -
     ids = sorted({d.merchant_id for d in parsed.decisions if d.merchant_id})
     problems = list(parsed.problems)
     if ids:
-        merchants = delta.table_path(cfg.lakehouse, "silver", "merchants")
+        merchants = catalog.table_path(cfg.lakehouse, "silver/merchants")
         known = {r[0] for r in delta.read(spark, merchants).where(F.col("merchant_id").isin(ids))
                  .select("merchant_id").collect()} if delta.exists(spark, merchants) else set()
         listed = {r[0] for r in cand.where(F.col("merchant_id").isin(ids)).select("merchant_id").collect()}

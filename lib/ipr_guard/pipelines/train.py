@@ -6,6 +6,7 @@ import datetime as dt
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.errors import UsageError
 from ipr_guard.io import delta
@@ -20,7 +21,7 @@ def run(spark: SparkSession, cfg: Config, run_date: dt.date) -> str:
     """
     if not cfg.lakehouse:
         raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
-    log_path = delta.table_path(cfg.lakehouse, "meta", "ingest_log")
+    log_path = catalog.table_path(cfg.lakehouse, "meta/ingest_log")
     if not delta.exists(spark, log_path):
         raise UsageError(f"nothing to train on: {cfg.lakehouse} has no ingest log (run the nightly first)")
     first_day = delta.read(spark, log_path).agg(F.min("ingest_date")).first()[0]

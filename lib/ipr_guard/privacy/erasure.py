@@ -34,9 +34,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ipr_guard import catalog
 from ipr_guard.io import delta
 from ipr_guard.schema import TABLES
-from ipr_guard.transforms.kpis import market_date
+from ipr_guard.transforms.columns import market_date
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def apply_erasures(spark: SparkSession, lakehouse: str, subjects: DataFrame, run
     Returns:
         The audit rows written, as dicts (no personal data); empty when nothing was pending.
     """
-    audit_path = delta.table_path(lakehouse, "meta", "erasure_audit")
+    audit_path = catalog.table_path(lakehouse, "meta/erasure_audit")
     pending = subjects.select("request_id", "subject_type", "subject_id")
     if delta.exists(spark, audit_path):
         pending = pending.join(delta.read(spark, audit_path).select("request_id"), "request_id", "left_anti")
@@ -184,7 +185,7 @@ def apply_erasures(spark: SparkSession, lakehouse: str, subjects: DataFrame, run
 def _erase_columns(spark: SparkSession, lakehouse: str, layer: str, target: ErasureTarget, pending: DataFrame,
                    touched: dict[str, dict[str, int]]) -> None:
     """Nulls `target.columns` of one table by a MERGE joining with the pending subjects."""
-    path = delta.table_path(lakehouse, layer, target.table)
+    path = catalog.table_path(lakehouse, f"{layer}/{target.table}")
     if not delta.exists(spark, path):
         return
     src = pending.where(F.col("subject_type").isin(*target.subject_types) & F.col("subject_id").isNotNull())
@@ -215,7 +216,7 @@ def _erase_quarantine(spark: SparkSession, lakehouse: str, pending: DataFrame,
     twice): the bad records are found by a `contains` join with the subjects, and the MERGE then joins on
     the records' pointers (table, day, file, line), none of them personal data.
     """
-    path = delta.table_path(lakehouse, "quarantine", "records")
+    path = catalog.table_path(lakehouse, "quarantine/records")
     if not delta.exists(spark, path):
         return
     subjects = pending.where(F.col("subject_id").isNotNull())
@@ -255,7 +256,8 @@ def retention_properties(hours: int) -> dict[str, str]:
         hours: the erasure window in hours (e.g. 168 for one week).
 
     Returns:
-        {property: value} to pass when a table is created, or to `apply_retention_properties`.
+        {property: value} to pass when a table is created (`pipelines.privacy_step.set_retention_defaults`
+        makes them the session's defaults for every new table).
     """
     if int(hours) != hours or hours < 0:
         raise ValueError(f"retention hours must be a whole number >= 0, got {hours!r}")
@@ -274,7 +276,7 @@ def delta_tables(spark: SparkSession, lakehouse: str, max_depth: int = 3) -> lis
     fs = hpath(root).getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     found: list[str] = []
 
-    # Paths are built from `lakehouse` as given (not Hadoop's qualified form), like `delta.table_path`.
+    # Paths are built from `lakehouse` as given (not Hadoop's qualified form), like the catalog's paths.
     def walk(path: str, depth: int) -> None:
         if fs.exists(hpath(f"{path}/_delta_log")):
             found.append(path)
@@ -289,27 +291,6 @@ def delta_tables(spark: SparkSession, lakehouse: str, max_depth: int = 3) -> lis
     if fs.exists(hpath(root)):
         walk(root, 0)
     return sorted(found)
-
-
-def apply_retention_properties(spark: SparkSession, lakehouse: str, hours: int) -> list[str]:
-    """Sets `retention_properties(hours)` on every Delta table under the lakehouse that lacks them.
-
-    For lakehouses created before the properties were set at creation time. A table whose properties
-    already match gets no commit.
-
-    Returns:
-        The paths of the tables changed.
-    """
-    wanted = retention_properties(hours)
-    changed = []
-    for path in delta_tables(spark, lakehouse):
-        current = DeltaTable.forPath(spark, path).detail().select("properties").first()[0] or {}
-        if all(current.get(k) == v for k, v in wanted.items()):
-            continue
-        props = ", ".join(f"'{k}' = '{v}'" for k, v in wanted.items())
-        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({props})")
-        changed.append(path)
-    return changed
 
 
 def vacuum_after_erasure(spark: SparkSession, lakehouse: str, retention_hours: int,

@@ -18,7 +18,7 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from ipr_guard.transforms.kpis import market_date
+from ipr_guard.transforms.columns import market_date
 
 OPT_OUT = "opt_out_analytics"
 SUBJECT_TYPES = ("buyer", "merchant", "reporter")

@@ -12,9 +12,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 
-from ipr_guard.quality.report import (  # noqa: F401 (re-exported: the gate's public API lives here)
-    MAX_EXAMPLES, RESULTS_SCHEMA, ExpectationResult, QualityReport, format_value,
-)
+from ipr_guard.quality.report import MAX_EXAMPLES, ExpectationResult, QualityReport, format_value
 from ipr_guard.quality.suites import severity
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ipr_guard.reports import charts
+from ipr_guard import charts
 from ipr_guard.reports.review_csv import EVIDENCE_COLUMNS, cell
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}

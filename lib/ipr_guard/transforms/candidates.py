@@ -13,14 +13,8 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ipr_guard.config import RulesConfig
-from ipr_guard.transforms.identity import (  # noqa: F401  (labels re-exported for older importers)
-    CLOSURE_REASON_LABELS,
-    IDENTITY_LABELS,
-    identity_pairs as _identity_pairs,
-    label as _label,
-    link_sentence,
-)
-from ipr_guard.transforms.kpis import market_date
+from ipr_guard.transforms.columns import market_date, no_strings, recommended_action, standing_closure
+from ipr_guard.transforms.identity import IDENTITY_LABELS, identity_pairs, label, link_sentence
 
 RULE_TEST_BUY = "counterfeit_test_buy"
 RULE_NOTICES = "upheld_notices"
@@ -29,11 +23,6 @@ RULES = (RULE_TEST_BUY, RULE_NOTICES, RULE_IDENTITY)
 
 # Each additional fired rule adds this much to the strongest rule's score (corroborating evidence).
 EXTRA_RULE_BONUS = 0.01
-
-
-def _no_strings() -> Column:
-    # Built on call: a Column needs an active session, which does not exist at import time.
-    return F.array().cast("array<string>")
 
 
 def _known_by(col: Column, run_date: datetime.date, tz: str) -> Column:
@@ -87,7 +76,7 @@ def _identity_evidence(
 ) -> DataFrame:
     # A store registered after D did not exist on D, on either side of a link.
     existing = merchants.where(_known_by(F.col("registered_at"), run_date, tz))
-    pairs = _identity_pairs(existing, fields)
+    pairs = identity_pairs(existing, fields)
     closed_pairs = (
         pairs.join(qualifying_closures, on="merchant_id", how="inner")
         .select(
@@ -101,7 +90,7 @@ def _identity_evidence(
         .select("merchant_id", "closed_merchant_id", "field", "closed_on", "closed_reason")
     )
     per_store = links.groupBy("merchant_id", "closed_merchant_id", "closed_on", "closed_reason").agg(
-        F.array_sort(F.collect_set(_label(IDENTITY_LABELS, F.col("field")))).alias("kinds")
+        F.array_sort(F.collect_set(label(IDENTITY_LABELS, F.col("field")))).alias("kinds")
     )
     sentence = link_sentence(F.col("kinds"), F.col("closed_merchant_id"), F.col("closed_reason"), F.col("closed_on"))
     return (
@@ -163,11 +152,7 @@ def closure_candidates(
     if missing:
         raise ValueError(f"rules configuration lacks scores/actions for: {missing}")
 
-    closures_by_d = enforcement_actions.where(
-        (F.col("action") == "closure")
-        & ~F.coalesce(F.col("reversed"), F.lit(False))
-        & _known_by(F.col("decided_at"), run_date, tz)
-    )
+    closures_by_d = enforcement_actions.where(standing_closure() & _known_by(F.col("decided_at"), run_date, tz))
     # Per closed store: its first closure for a qualifying reason (earliest decision; ties by reason).
     qualifying_closures = (
         closures_by_d.where(F.col("reason").isin(*rules.closure_reasons))
@@ -228,14 +213,9 @@ def closure_candidates(
         ),
     )
     reasons = F.concat(
-        F.when(fired[RULE_TEST_BUY], F.array(F.col("test_buy_reason"))).otherwise(_no_strings()),
-        F.when(fired[RULE_NOTICES], F.array(notice_reason)).otherwise(_no_strings()),
-        F.when(fired[RULE_IDENTITY], F.col("identity_reasons")).otherwise(_no_strings()),
-    )
-    action = (
-        F.when(F.col("risk_score") >= F.lit(float(rules.actions["close"])), F.lit("close"))
-        .when(F.col("risk_score") >= F.lit(float(rules.actions["suspend"])), F.lit("suspend"))
-        .otherwise(F.lit("review"))
+        F.when(fired[RULE_TEST_BUY], F.array(F.col("test_buy_reason"))).otherwise(no_strings()),
+        F.when(fired[RULE_NOTICES], F.array(notice_reason)).otherwise(no_strings()),
+        F.when(fired[RULE_IDENTITY], F.col("identity_reasons")).otherwise(no_strings()),
     )
     names = merchants.select("merchant_id", "store_name")
     ranked = (
@@ -257,7 +237,7 @@ def closure_candidates(
         F.col("store_name"),
         F.col("risk_score"),
         F.col("rank"),
-        action.alias("recommended_action"),
+        recommended_action(F.col("risk_score"), rules.actions).alias("recommended_action"),
         F.col("reasons"),
         F.col("counterfeit_test_buys"),
         F.col("upheld_notices_30d"),

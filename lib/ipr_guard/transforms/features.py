@@ -16,10 +16,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ipr_guard.config import FeaturesConfig
+from ipr_guard.transforms.columns import SALE_STATUSES, keyword_hits, market_date, no_strings, share, standing_closure
 from ipr_guard.transforms.identity import identity_links
 from ipr_guard.transforms.image_reuse import image_reuse_matches
-from ipr_guard.transforms.kpis import SALE_STATUSES, market_date
-from ipr_guard.transforms.listing_risk import _keyword_hits
 
 DEFAULT_WINDOWS = (7, 30, 90)
 VELOCITY_DAYS = 30  # sales_velocity and listings_30d look at this many days, whatever the windows
@@ -151,7 +150,7 @@ def listing_counts(
         price ratio (null without a priced branded listing) and reused_image_example.
     """
     ratio = F.when(F.col("reference_price") > 0, F.try_divide(F.col("price"), F.col("reference_price")))
-    keyword = F.size(_keyword_hits(F.concat_ws(" ", F.col("title"), F.col("description")), features.keywords)) > 0
+    keyword = F.size(keyword_hits(F.concat_ws(" ", F.col("title"), F.col("description")), features.keywords)) > 0
     # One row per (store, brand) holding every authorization interval: the join cannot duplicate listings.
     grants = authorized_sellers.groupBy("merchant_id", "brand_id").agg(F.collect_list(F.struct(
         market_date(F.col("authorized_from"), tz).alias("from_day"),
@@ -205,8 +204,9 @@ def _num(name: str) -> Column:
     return F.coalesce(F.col(name).cast("double"), F.lit(0.0))
 
 
-def _share(numerator: str, denominator: str) -> Column:
-    return F.when(_num(denominator) > 0, _num(numerator) / _num(denominator)).otherwise(F.lit(0.0))
+def _feature_share(numerator: str, denominator: str) -> Column:
+    # A share of nothing is 0 here, not the KPIs' null: a model input is never null.
+    return share(_num(numerator), _num(denominator), empty=0.0)
 
 
 def merchant_features(
@@ -238,7 +238,7 @@ def merchant_features(
         market_date(F.col("registered_at"), tz).alias("registered_day"),
     ).join(F.broadcast(dates), F.col("registered_day") <= F.col("as_of_date"), how="inner")
     closed_since = (
-        enforcement_actions.where((F.col("action") == "closure") & ~F.coalesce(F.col("reversed"), F.lit(False)))
+        enforcement_actions.where(standing_closure())
         .groupBy("merchant_id")
         .agg(F.min(market_date(F.col("decided_at"), tz)).alias("closed_since"))
     )
@@ -257,16 +257,16 @@ def merchant_features(
     derived = {
         "store_age_days": F.datediff(F.col("as_of_date"), F.col("registered_day")),
         "is_enterprise": F.when(F.col("business_type") == "enterprise", F.lit(1.0)).otherwise(F.lit(0.0)),
-        "branded_share": _share("branded_listings", "listings_total"),
+        "branded_share": _feature_share("branded_listings", "listings_total"),
         # A store without a priced branded listing is priced like the brands: ratio 1.
         "min_price_ratio": F.coalesce(F.col("min_price_ratio"), F.lit(1.0)),
         "median_price_ratio": F.coalesce(F.col("median_price_ratio"), F.lit(1.0)),
-        "low_price_share": _share("low_price_listings", "branded_listings"),
-        "keyword_share": _share("keyword_listings", "listings_total"),
+        "low_price_share": _feature_share("low_price_listings", "branded_listings"),
+        "keyword_share": _feature_share("keyword_listings", "listings_total"),
         "sales_velocity": _num("sales_30d") / F.greatest(_num("branded_listings"), F.lit(1.0)),
-        "refund_rate": F.least(F.lit(1.0), _share("refunds_total", "sales_total")),
-        "unauthorized_branded_share": _share("unauthorized_branded_listings", "branded_listings"),
-        "reused_image_share": _share("reused_image_listings", "listings_total"),
+        "refund_rate": F.least(F.lit(1.0), _feature_share("refunds_total", "sales_total")),
+        "unauthorized_branded_share": _feature_share("unauthorized_branded_listings", "branded_listings"),
+        "reused_image_share": _feature_share("reused_image_listings", "listings_total"),
     }
     return joined.select(
         F.col("merchant_id"),
@@ -275,6 +275,6 @@ def merchant_features(
         F.col("business_type"),
         F.coalesce(F.col("closed_since") <= F.col("as_of_date"), F.lit(False)).alias("is_closed"),
         *[derived.get(c, _num(c)).cast("double").alias(c) for c in names],
-        F.coalesce(F.col("identity_link_reasons"), F.array().cast("array<string>")).alias("identity_link_reasons"),
+        F.coalesce(F.col("identity_link_reasons"), no_strings()).alias("identity_link_reasons"),
         F.col("reused_image_example"),
     )

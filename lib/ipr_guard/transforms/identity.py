@@ -12,7 +12,7 @@ from typing import Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from ipr_guard.transforms.kpis import market_date
+from ipr_guard.transforms.columns import market_date, standing_closure
 
 # How a reviewer reads each identity field; never the value itself, which is personal data.
 IDENTITY_LABELS = {
@@ -109,11 +109,7 @@ def identity_links(
     """
     registered = merchants.select("merchant_id", market_date(F.col("registered_at"), tz).alias("registered_day"))
     closures = (
-        enforcement_actions.where(
-            (F.col("action") == "closure")
-            & ~F.coalesce(F.col("reversed"), F.lit(False))
-            & F.col("reason").isin(*closure_reasons)
-        )
+        enforcement_actions.where(standing_closure() & F.col("reason").isin(*closure_reasons))
         .select("merchant_id", "decided_at", "reason", market_date(F.col("decided_at"), tz).alias("closed_day"))
         .where(F.col("closed_day").isNotNull())
     )

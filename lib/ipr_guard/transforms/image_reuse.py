@@ -12,7 +12,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from ipr_guard.transforms.kpis import market_date
+from ipr_guard.transforms.columns import market_date
 
 HASH_BITS = 64
 HASH_PATTERN = r"^[0-9a-f]{16}$"

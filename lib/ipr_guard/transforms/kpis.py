@@ -1,34 +1,17 @@
 """Daily enforcement KPIs (contract: "Published outputs", `enforcement_kpis`).
 
 Every KPI day is a calendar day in the marketplace time zone, while silver timestamps are UTC instants;
-`market_date` is the one place that turns an instant into such a day.
+`columns.market_date` is the one place that turns an instant into such a day.
 """
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+
+from ipr_guard.transforms.columns import SALE_STATUSES, market_date, share, standing_closure
 
 # A notice counts as handled in time when processed at most this long after it was submitted.
 _DAY_MICROS = 24 * 60 * 60 * 1_000_000
-
-# Order statuses that make an order a sale; a cancelled order is not one.
-SALE_STATUSES = ("paid", "refunded")
-
-
-def market_date(col: Column, tz: str) -> Column:
-    """Calendar day in the marketplace time zone of a UTC timestamp column.
-
-    Assumes the Spark session time zone is UTC (the project's sessions are built that way), so that
-    shifting the instant to `tz` wall-clock time and truncating it gives the local day.
-
-    Args:
-        col: a TIMESTAMP column holding UTC instants.
-        tz: the marketplace time zone, e.g. ``Asia/Shanghai``.
-
-    Returns:
-        A DATE column (null where `col` is null).
-    """
-    return F.to_date(F.from_utc_timestamp(col, tz))
 
 
 def first_sale_per_listing(orders: DataFrame) -> DataFrame:
@@ -46,11 +29,6 @@ def first_sale_per_listing(orders: DataFrame) -> DataFrame:
         .agg(F.min("created_at").alias("first_sale_at"))
         .select("listing_id", "first_sale_at")
     )
-
-
-def _share(numerator: str, denominator: str) -> Column:
-    # Null rather than 0 or NaN on an empty day: "no notices" is not "0% handled in time".
-    return F.when(F.col(denominator) > 0, F.col(numerator) / F.col(denominator)).cast("double")
 
 
 def enforcement_kpis(
@@ -84,7 +62,7 @@ def enforcement_kpis(
 
     closures = (
         enforcement_actions
-        .where((F.col("action") == "closure") & ~F.coalesce(F.col("reversed"), F.lit(False)))
+        .where(standing_closure())
         .groupBy(market_date(F.col("decided_at"), tz).alias("kpi_date"))
         .agg(F.countDistinct("merchant_id").alias("stores_closed"))
     )
@@ -130,8 +108,11 @@ def enforcement_kpis(
         F.col("stores_closed"),
         F.col("proactive_takedowns"),
         F.col("proactive_before_first_sale"),
-        _share("proactive_before_first_sale", "proactive_takedowns").alias("proactive_before_first_sale_share"),
+        # Null, not 0 or NaN, on a day without events (share's default): "no notices" is not "0% in time".
+        share(F.col("proactive_before_first_sale"), F.col("proactive_takedowns"))
+        .alias("proactive_before_first_sale_share"),
         F.col("notice_requests"),
         F.col("notice_processed_within_24h"),
-        _share("notice_processed_within_24h", "notice_requests").alias("notice_processed_within_24h_share"),
+        share(F.col("notice_processed_within_24h"), F.col("notice_requests"))
+        .alias("notice_processed_within_24h_share"),
     )

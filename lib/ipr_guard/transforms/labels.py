@@ -24,7 +24,7 @@ from typing import Sequence
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from ipr_guard.transforms.kpis import market_date
+from ipr_guard.transforms.columns import market_date, standing_closure
 
 
 def snapshot_dates(run_date: dt.date, first_day: dt.date, every_days: int, warmup_days: int) -> list[dt.date]:
@@ -87,9 +87,8 @@ def closure_labels(
 
     first_ipr_closure = ipr.where(~F.col("reversed")).groupBy("merchant_id").agg(
         F.date_add(F.min("as_of_date"), 1).alias("ipr_closed_on"))
-    any_closure = enforcement_actions.where(
-        (F.col("action") == "closure") & ~F.coalesce(F.col("reversed"), F.lit(False))
-    ).groupBy("merchant_id").agg(F.min(decided_on).alias("closed_on"))
+    any_closure = enforcement_actions.where(standing_closure()).groupBy("merchant_id").agg(
+        F.min(decided_on).alias("closed_on"))
     dates = merchants.sparkSession.createDataFrame([(d,) for d in snapshots], "as_of_date date")
     snapshot_rows = (
         merchants.select("merchant_id", market_date(F.col("registered_at"), tz).alias("registered_on"))

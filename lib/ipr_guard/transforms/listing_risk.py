@@ -19,11 +19,11 @@ from __future__ import annotations
 import datetime
 from typing import Sequence
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ipr_guard.transforms.columns import SALE_STATUSES, keyword_hits, market_date
 from ipr_guard.transforms.image_reuse import image_reuse_matches
-from ipr_guard.transforms.kpis import SALE_STATUSES, market_date
 
 # Price signal: PRICE_BASE at the threshold ratio, rising linearly to PRICE_BASE + PRICE_SPAN at price 0.
 PRICE_BASE = 0.6
@@ -41,17 +41,6 @@ STORE_WEIGHT = 0.8
 
 NO_SIGNAL_REASON = ("no risk signal was found (no counterfeit keyword or reused counterfeit image, price not far "
                     "below a brand reference price, store not flagged by the model)")
-
-
-def _keyword_hits(text: Column, keywords: Sequence[str]) -> Column:
-    """The configured keywords found in `text`, in configuration order, case-insensitively."""
-    if not keywords:
-        return F.array().cast("array<string>")
-    lowered = F.lower(text)
-    # Literal substring tests (not regular expressions): keywords such as "1:1" must match as typed.
-    return F.array_compact(F.array(*[
-        F.when(lowered.contains(F.lower(F.lit(k))), F.lit(k)) for k in dict.fromkeys(keywords)
-    ]))
 
 
 def new_listing_matches(listings: DataFrame, takedowns: DataFrame, run_date: datetime.date, tz: str,
@@ -127,7 +116,7 @@ def listing_risk(
     )
     text = F.concat_ws(" ", F.col("title"), F.col("description"))
     scored = new.withColumn("price_ratio", ratio.cast("double")).withColumn(
-        "keyword_hits", _keyword_hits(text, keywords)
+        "keyword_hits", keyword_hits(text, keywords)
     )
 
     threshold = float(low_price_ratio)

@@ -14,6 +14,8 @@ from typing import Mapping, Sequence
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from ipr_guard.transforms.columns import no_strings, recommended_action
+
 
 def _n(col: str) -> Column:
     return F.col(col).cast("bigint").cast("string")
@@ -109,7 +111,8 @@ def scored_candidates(
             fired rule (a single counterfeit test buy at a store with nothing else against it is as likely
             an expert's error as a counterfeiter).
         rule_scores: the floor a fired hard rule puts under the risk score.
-        actions: score at or above ``close`` -> close, ``suspend`` -> suspend, else review.
+        actions: score at or above ``close`` -> close, ``suspend`` -> suspend, else review
+            (`columns.recommended_action`, as the rules-only list).
         reasons: the reviewer sentences for the model's drivers (see `score_reasons`).
         model_name: the registered model's name.
         model_version: the champion's version.
@@ -125,8 +128,7 @@ def scored_candidates(
     def fired_of(names: Sequence[str]) -> Column:
         return F.array_intersect(F.col("rules_fired"), F.array(*[F.lit(r) for r in names]).cast("array<string>"))
 
-    corroborated = F.when(F.size(F.col("rules_fired")) >= 2, fired_of(corroborated_rules)).otherwise(
-        F.array().cast("array<string>"))
+    corroborated = F.when(F.size(F.col("rules_fired")) >= 2, fired_of(corroborated_rules)).otherwise(no_strings())
     hard = F.array_union(fired_of(hard_rules), corroborated)
     listing_rules = tuple(dict.fromkeys([*hard_rules, *corroborated_rules]))
     # Once listed (by score or rule), every fired listing rule puts its score under the risk score.
@@ -135,7 +137,7 @@ def scored_candidates(
                                      for r in listing_rules]) if listing_rules else F.lit(0.0)
     joined = (
         scored.join(flags, on="merchant_id", how="left")
-        .withColumn("rules_fired", F.coalesce(F.col("rules_fired"), F.array().cast("array<string>")))
+        .withColumn("rules_fired", F.coalesce(F.col("rules_fired"), no_strings()))
         .withColumn("hard_rules", hard)
         .where((F.col("score") >= F.lit(threshold)) | (F.size(F.col("hard_rules")) > 0))
         .withColumn("risk_score", F.round(F.greatest(F.col("score"), floor), 6).cast("double"))
@@ -146,13 +148,8 @@ def scored_candidates(
     )
     # Hard-rule sentences first (a reviewer checks them against the source rows), then the model's.
     model_reasons = F.concat(F.array(lead), reasons)
-    rule_reasons = F.coalesce(F.col("rule_reasons"), F.array().cast("array<string>"))
+    rule_reasons = F.coalesce(F.col("rule_reasons"), no_strings())
     all_reasons = F.array_distinct(F.concat(rule_reasons, model_reasons))
-    action = (
-        F.when(F.col("risk_score") >= F.lit(float(actions["close"])), F.lit("close"))
-        .when(F.col("risk_score") >= F.lit(float(actions["suspend"])), F.lit("suspend"))
-        .otherwise(F.lit("review"))
-    )
     rank = F.row_number().over(Window.orderBy(F.col("risk_score").desc(), F.col("score").desc(),
                                               F.col("merchant_id").asc()))
     return joined.select(
@@ -161,7 +158,7 @@ def scored_candidates(
         F.col("store_name"),
         F.col("risk_score"),
         rank.cast("int").alias("rank"),
-        action.alias("recommended_action"),
+        recommended_action(F.col("risk_score"), actions).alias("recommended_action"),
         all_reasons.alias("reasons"),
         F.col("counterfeit_test_buys").cast("bigint").alias("counterfeit_test_buys"),
         F.coalesce(F.col("rule_upheld_notices_30d"), F.lit(0)).cast("bigint").alias("upheld_notices_30d"),

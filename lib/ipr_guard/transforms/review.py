@@ -18,6 +18,8 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from ipr_guard.transforms.columns import no_strings
+
 EVIDENCE_COUNTS = ("counterfeit_test_buys", "upheld_notices_30d", "linked_closed_stores", "reused_image_listings")
 
 
@@ -25,9 +27,8 @@ def new_evidence(now: str, then: str) -> Column:
     """True where the row `now.*` has evidence the snapshot `then.*` had not (see the module docstring)."""
     grown = [F.coalesce(F.col(f"{now}.{c}"), F.lit(0)) > F.coalesce(F.col(f"{then}.{c}"), F.lit(0))
              for c in EVIDENCE_COUNTS]
-    no_rules = F.array().cast("array<string>")
-    new_rules = F.size(F.array_except(F.coalesce(F.col(f"{now}.rules_fired"), no_rules),
-                                      F.coalesce(F.col(f"{then}.rules_fired"), no_rules))) > 0
+    new_rules = F.size(F.array_except(F.coalesce(F.col(f"{now}.rules_fired"), no_strings()),
+                                      F.coalesce(F.col(f"{then}.rules_fired"), no_strings()))) > 0
     out = new_rules
     for g in grown:
         out = out | g

@@ -1,4 +1,9 @@
-"""The report's charts. Each takes a small pandas frame (aggregated in Spark) and returns a Figure (no pyplot)."""
+"""Every chart the project draws: the reviewers' report, `ipr-guard kpis` and the plots of each MLflow training run.
+
+Each figure function takes a small pandas frame (aggregated in Spark, or a bounded sample) and returns a
+matplotlib Figure built without pyplot, so no global figure state is kept between calls or threads.
+Nothing here imports another ipr_guard module: the report and the model registry both depend on it.
+"""
 from __future__ import annotations
 
 import base64
@@ -151,6 +156,25 @@ def pr_curve_figure(counts: pd.DataFrame, threshold: float | None = None,
     return fig
 
 
+def score_bins_by_label(rows: pd.DataFrame) -> pd.DataFrame:
+    """Validation rows (columns label 0/1, score) as the counts per bin that `score_distribution_figure` takes.
+
+    Bins and group names are those of the report's Spark aggregation (`pipelines.report_step.score_bins`):
+    the lower edge of one of `SCORE_BINS` equal bins of 0-1 (a score of 1 in the last bin), and the groups
+    "validation: negatives" and "validation: positives".
+
+    Args:
+        rows: columns label and score.
+
+    Returns:
+        Columns group, bin, stores (count); empty for empty rows.
+    """
+    group = np.where(rows["label"].to_numpy() == 1, "validation: positives", "validation: negatives")
+    lower = np.minimum(np.floor(rows["score"].to_numpy(float) * SCORE_BINS), SCORE_BINS - 1) / SCORE_BINS
+    return (pd.DataFrame({"group": group, "bin": lower, "stores": np.ones(len(rows), dtype=int)})
+            .groupby(["group", "bin"], as_index=False)["stores"].sum())
+
+
 def score_distribution_figure(bins: pd.DataFrame, threshold: float | None = None) -> Figure:
     """Score histograms (as shares of each group) on a shared 0-1 axis.
 
@@ -203,5 +227,24 @@ def drift_figure(drift: pd.DataFrame) -> Figure:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     ax.set_title("Drift against training")
+    fig.tight_layout()
+    return fig
+
+
+def feature_importance_figure(importance: pd.DataFrame, top: int = 25) -> Figure:
+    """Horizontal bars of the `top` most important features, most important at the top.
+
+    Args:
+        importance: columns feature and importance.
+        top: how many features to show.
+    """
+    shown = (importance.sort_values("importance", ascending=False, kind="stable").head(top)
+             if not importance.empty else importance)
+    fig = Figure(figsize=(7, max(2.5, 0.3 * len(shown) + 1.2)))
+    ax = fig.subplots()
+    if not shown.empty:
+        ax.barh(shown["feature"].astype(str)[::-1], shown["importance"][::-1], color=BLUE)
+    ax.set_xlabel("importance")
+    ax.set_title("Feature importance")
     fig.tight_layout()
     return fig
