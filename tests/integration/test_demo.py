@@ -23,7 +23,7 @@ from ipr_guard.pipelines.demo import LAKEHOUSE_CONF, record_key_file
 from ipr_guard.pipelines.quality_gate import REFERENCE_EXPECTATION
 from ipr_guard.reports import CSV_COLUMNS
 from tests.contract_check import check_outputs
-from tests.integration.test_report_browser import ARTIFACTS, open_data_docs, open_report
+from tests.browser import ARTIFACTS, open_data_docs, open_report
 from tests.pii_scan import find_raw_values, raw_pii_values
 
 

@@ -22,7 +22,7 @@ from ipr_guard.model.training import candidate_pipelines, split_by_time, with_cl
 from ipr_guard.pipelines import drift_step, recovery
 from ipr_guard.pipelines.model_step import Champion
 from ipr_guard.pipelines.nightly import RUNS_SCHEMA
-from tests.unit.test_model import FEATURES, _rows
+from tests.fixtures import FEATURES, model_rows
 
 INF = math.inf
 D = dt.date(2026, 11, 10)
@@ -44,7 +44,7 @@ def _meta(spark, c, name):
 
 
 def test_baseline_is_recorded_once_per_version(spark, lake):
-    examples = spark.createDataFrame(_rows(), SCHEMA)
+    examples = spark.createDataFrame(model_rows(), SCHEMA)
     train, validation = split_by_time(examples, lake.model.validation_days)
     # The logistic candidate alone: a few seconds, and its |coefficients| rank noise last.
     model = candidate_pipelines(FEATURES, seed=1)["lr"].fit(with_class_weight(train)[0])

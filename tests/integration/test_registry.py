@@ -10,7 +10,7 @@ import pytest
 
 from ipr_guard.model.registry import CHALLENGER, CHAMPION, load_champion, train_and_register
 from ipr_guard.model.tracking import client_for
-from tests.unit.test_model import FEATURES, _rows
+from tests.fixtures import FEATURES, model_rows
 
 SCHEMA = ("merchant_id string, as_of_date date, label double, segment string, upheld_notices double, "
           "price_gap double, noise double")
@@ -31,7 +31,7 @@ def _alias(c, alias):
 
 
 def test_changed_features_then_noise_labels(spark, fresh):
-    examples = spark.createDataFrame(_rows(), SCHEMA)
+    examples = spark.createDataFrame(model_rows(), SCHEMA)
     first = train_and_register(spark, fresh, dt.date(2026, 11, 1), examples, FEATURES, {}, gbt_max_iter=20)
     assert (first.version, first.alias) == ("1", CHAMPION)
 
@@ -43,7 +43,7 @@ def test_changed_features_then_noise_labels(spark, fresh):
     assert second.reason.startswith("champion v1 cannot score this validation data (it needs noise)")
 
     # Labels shuffled against the features: the new model cannot pass the gate, v2 stays champion.
-    rows = _rows(seed=8)
+    rows = model_rows(seed=8)
     labels = [r[2] for r in rows]
     random.Random(5).shuffle(labels)
     noise = spark.createDataFrame([(r[0], r[1], lab, *r[3:]) for r, lab in zip(rows, labels)], SCHEMA)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import random
 
 import mlflow
 import pandas as pd
@@ -22,29 +21,17 @@ from ipr_guard.model.registry import (CHALLENGER, CHAMPION, load_champion, score
                                       training_reason)
 from ipr_guard.model.tracking import client_for, configure_tracking
 from ipr_guard.model.training import evaluate, fit_candidates, metric_key, split_by_time, with_score
+from tests.fixtures import FEATURES, model_rows
 
-FEATURES = ["upheld_notices", "price_gap", "noise"]
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 15)
-FIRST_DAY = dt.date(2026, 9, 1)
 TABLES = {"merchant_features": 7, "merchant_labels": 3}
-
-
-def _rows(n: int = 200, seed: int = 7) -> list[tuple]:
-    """Positives (30%) have clearly higher values of the first two features; `noise` carries nothing."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        label = 1.0 if rng.random() < 0.3 else 0.0
-        rows.append((f"M{i:04d}", FIRST_DAY + dt.timedelta(days=i % 60), label, rng.choice(["个人", "Enterprise"]),
-                     rng.gauss(2.0 if label else 0.0, 0.7), rng.gauss(1.5 if label else 0.0, 1.0), rng.random()))
-    return rows
 
 
 @pytest.fixture(scope="module")
 def examples(spark):
     schema = ("merchant_id string, as_of_date date, label double, segment string, upheld_notices double, "
               "price_gap double, noise double")
-    return spark.createDataFrame(_rows(), schema)
+    return spark.createDataFrame(model_rows(), schema)
 
 
 @pytest.fixture(scope="module")
