@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 # orders files by test count and the longest single test starts last.
 XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-.PHONY: setup demo test test-fast test-crash clean zip
+.PHONY: setup demo test test-fast test-unit test-crash clean zip
 
 $(STAMP): setup.py constraints.txt
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP)
 test-crash: $(STAMP)
 	IPR_GUARD_EVERY_KILL=1 $(BIN)/python -m pytest tests/integration/test_faults.py \
 		tests/integration/test_faults_replays.py $(XDIST) $(PYTEST_ARGS)
+
+# Kinds of test by marker (tests/conftest.py): the unit tests alone, without any end-to-end run.
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m unit $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow" $(XDIST) $(PYTEST_ARGS)

@@ -50,11 +50,25 @@ def hmac_key(monkeypatch):
 LEADING_FILES = ("integration/test_faults.py", "integration/test_faults_replays.py", "unit/test_bench.py")
 
 
+# A marker per kind of test, from where it lives and what it drives (pytest.ini lists them): `-m unit`
+# runs the transforms on hand-built frames in seconds; `-m "integration and not crash"` skips the kills.
+KIND_OF_FILE = {"integration/test_faults.py": "crash", "integration/test_faults_replays.py": "crash",
+                "integration/test_demo.py": "browser", "integration/test_report_browser.py": "browser"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """LEADING_FILES, then files with slow tests, then the rest, so that two workers finish close together.
+    """Marks each test with its kind; orders LEADING_FILES, then files with slow tests, then the rest, so
+    that two workers finish close together.
 
     The sort is stable and by file, so each file's tests stay together and in order.
     """
+    for item in items:
+        folder = item.path.parent.name
+        if folder in ("unit", "integration"):
+            item.add_marker(folder)
+        kind = KIND_OF_FILE.get("/".join(item.path.parts[-2:]))
+        if kind:
+            item.add_marker(kind)
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
 
     def rank(item) -> tuple[int, bool]:

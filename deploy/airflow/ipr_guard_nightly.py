@@ -1,4 +1,10 @@
-"""Airflow DAG: the IPR Guard nightly for each day, then weekly table maintenance (spark-submit via Bash).
+"""Airflow DAG: the model lifecycle, the IPR Guard nightly for each day, weekly maintenance (spark-submit via Bash).
+
+For day D: `train --if-due` for D-1 (the data the previous run published; it trains only when the
+champion is missing, `model.retrain_every_days` old or drifted), `promote` for D-1 (the gate, then the
+`champion` alias), then the nightly for D, which only scores with the champion. The nightly runs even
+when the lifecycle tasks failed (trigger rule all_done): the list is then scored by the champion as it
+was, and the failed task shows in the DAG run.
 
 Deployed to the scheduler's dags/ folder. The edge-node layout is the cron example's
 (deploy/cron/ipr-guard.cron): /opt/ipr-guard holds ipr_guard.zip (`make zip`), jobs/ and jars.txt
@@ -35,11 +41,25 @@ with DAG(
                   "execution_timeout": dt.timedelta(hours=4)},
     tags=["ipr-guard", "spark"],
 ) as dag:
+    train = BashOperator(
+        task_id="train",
+        bash_command=SUBMIT + "jobs/train.py --env cluster --if-due --date {{ macros.ds_add(ds, -1) }}",
+        env={"SPARK_HOME": "/opt/spark"},
+        append_env=True,
+    )
+    promote = BashOperator(
+        task_id="promote",
+        # The registry only (no Spark job); spark-submit for the same Python environment as the others.
+        bash_command=SUBMIT + "jobs/promote.py --env cluster --date {{ macros.ds_add(ds, -1) }}",
+        env={"SPARK_HOME": "/opt/spark"},
+        append_env=True,
+    )
     nightly = BashOperator(
         task_id="nightly",
         bash_command=SUBMIT + "jobs/nightly.py --env cluster --date {{ ds }}",
         env={"SPARK_HOME": "/opt/spark"},
         append_env=True,
+        trigger_rule="all_done",
     )
     maintain = BashOperator(
         task_id="maintain",
@@ -48,4 +68,4 @@ with DAG(
         env={"SPARK_HOME": "/opt/spark"},
         append_env=True,
     )
-    nightly >> maintain
+    train >> promote >> nightly >> maintain

@@ -61,20 +61,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", required=True, type=parse_date, help="first run date")
     p.add_argument("--end", required=True, type=parse_date, help="last run date (inclusive)")
     p.add_argument("--force", action="store_true", help="recompute days already published")
+    p.add_argument("--train", action="store_true",
+                   help="after each day: train when due and apply the promotion gate, as the schedule does")
     _common(p)
 
-    p = sub.add_parser("train", help="train, register and gate a classifier on the lakehouse's silver tables",
+    p = sub.add_parser("train", help="train and register a classifier as challenger, with the gate's verdict",
                        description="Builds labelled examples from enforcement decisions (features as of the day "
                                    "before each decision), trains a gradient-boosted model and a logistic "
-                                   "regression, logs both to MLflow, registers the better one and makes it "
-                                   "`champion` only if it passes the configured gate and beats the current "
-                                   "champion; otherwise `challenger`. A date's model is registered once.")
+                                   "regression, logs both to MLflow, registers the better one as `challenger` "
+                                   "and records the promotion gate's verdict with it (`ipr-guard promote` acts "
+                                   "on it). A date's model is registered once. The nightly never trains.")
     p.add_argument("--date", required=True, type=parse_date, help="training run date D (labels known by its end)")
+    p.add_argument("--if-due", action="store_true",
+                   help="train only when the champion is missing, model.retrain_every_days old, or drifted "
+                        "(the schedule's cadence)")
+    _common(p)
+
+    p = sub.add_parser("promote", help="apply the promotion gate to a date's trained model; champion if it passes",
+                       description="Applies the promotion gate (model.min_pr_auc, min_precision, min_recall and "
+                                   "promotion_margin over the champion on the same validation data) to the "
+                                   "version `ipr-guard train --date D` registered, and moves the `champion` "
+                                   "alias to it if it passes. Reads the registry only. Exits 0 whether or not "
+                                   "it promoted; the line printed says which and why.")
+    p.add_argument("--date", required=True, type=parse_date, help="the training run date whose model is judged")
     _common(p)
 
     p = sub.add_parser("evaluate", help="measure the candidate list against a held-out marketplace's ground truth",
                        description="Generates a training marketplace and a held-out one (another seed and size) "
-                                   "under --out, runs the nightly on the first (training its champion), scores "
+                                   "under --out, runs the nightly, train and promote on the first (its champion), scores "
                                    "the second with that champion, and reports precision and recall per kind of "
                                    "store, the rules-only comparison and listing_risk's average precision.")
     p.add_argument("--out", type=Path, default=Path("evaluation"), help="folder (default ./evaluation)")
@@ -148,6 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, paths=False)
     p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
 
+    p = sub.add_parser("dossier", help="write one store's evidence dossier for a period (JSON, HTML, PDF)",
+                       description="Writes <lakehouse>/reports/dossiers/M_START_END/ with dossier.json (sorted "
+                                   "keys; its SHA-256 is printed and stated in the others), dossier.html "
+                                   "(self-contained) and dossier.pdf: the store's infringing listings and their "
+                                   "evidence, infringing GMV (paid orders, per month and brand), a timeline of "
+                                   "events, its store network, its closure-candidate history as published and "
+                                   "the table versions and runs read. No personal data.")
+    p.add_argument("--merchant", required=True, help="merchant_id of the store (in silver merchants)")
+    p.add_argument("--start", required=True, type=parse_date, help="first day of the period (market time zone)")
+    p.add_argument("--end", required=True, type=parse_date, help="last day of the period (inclusive)")
+    _common(p, paths=False)
+    p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+
     p = sub.add_parser("maintain", help="compact small files (OPTIMIZE) and VACUUM every Delta table",
                        description="Under the lakehouse lock (never during a nightly): compacts the small files "
                                    "of every bronze, silver, gold, meta and quarantine Delta table, VACUUMs them "
@@ -207,14 +234,21 @@ def cmd_backfill(args) -> int:
     if args.end < args.start:
         raise UsageError(f"--end {args.end} is before --start {args.start}")
     cfg = _load(args)
-    backfill.run(_session(cfg), cfg, args.start, args.end, force=args.force)
+    backfill.run(_session(cfg), cfg, args.start, args.end, force=args.force, train=args.train)
     return 0
 
 
 def cmd_train(args) -> int:
     from ipr_guard.pipelines import train
     cfg = _load(args)
-    print(train.run(_session(cfg), cfg, args.date))
+    print(train.run(_session(cfg), cfg, args.date, if_due=args.if_due))
+    return 0
+
+
+def cmd_promote(args) -> int:
+    from ipr_guard.pipelines import promote
+    # The registry only: no Spark session is built.
+    print(promote.run(_load(args), args.date).summary())
     return 0
 
 
@@ -288,6 +322,17 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def cmd_dossier(args) -> int:
+    from ipr_guard.pipelines import dossier
+    if args.end < args.start:
+        raise UsageError(f"--end {args.end} is before --start {args.start}")
+    cfg = _load(args)
+    if not cfg.lakehouse:
+        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+    print(dossier.run(_session(cfg), cfg, args.merchant, args.start, args.end).summary())
+    return 0
+
+
 def cmd_maintain(args) -> int:
     from zoneinfo import ZoneInfo
     from ipr_guard.pipelines import maintain
@@ -324,9 +369,10 @@ def cmd_jars(args) -> int:
     return 0
 
 
-COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "train": cmd_train, "evaluate": cmd_evaluate, "generate": cmd_generate, "demo": cmd_demo,
-            "share": cmd_share, "jars": cmd_jars, "assets": cmd_assets, "maintain": cmd_maintain, "candidates": cmd_candidates, "kpis": cmd_kpis, "review": cmd_review,
-            "privacy-notice": cmd_privacy_notice}
+COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "train": cmd_train, "promote": cmd_promote,
+            "evaluate": cmd_evaluate, "generate": cmd_generate, "demo": cmd_demo, "share": cmd_share, "jars": cmd_jars,
+            "assets": cmd_assets, "maintain": cmd_maintain, "candidates": cmd_candidates, "kpis": cmd_kpis,
+            "review": cmd_review, "privacy-notice": cmd_privacy_notice, "dossier": cmd_dossier}
 
 
 def main(argv: list[str] | None = None) -> int:

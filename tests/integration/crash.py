@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 
 from ipr_guard import catalog
 from ipr_guard.io import delta
-from ipr_guard.pipelines.recovery import GOLD_TABLES
+from ipr_guard.pipelines.recovery import gold_tables
 from tests.conftest import TEST_KEY
 from tests.landing import build_landing
 
@@ -33,7 +33,7 @@ FIRST, DATE = "2026-10-01", "2026-10-02"
 # gold commit made but no marker. After the marker (after:publish, after:vacuum) the run counts as
 # published and a kill there must leave the published result in place.
 ALL_FAULTS = ("after:recover", "after:discover", "after:ingest", "after:quarantine", "after:validate silver",
-              "during:silver:1.0", "after:silver", "after:privacy", "after:train", "after:features",
+              "during:silver:1.0", "after:silver", "after:privacy", "after:features",
               "after:gold", "after:drift", "after:validate gold", "publish:drift", "publish:closure_candidates",
               "publish:ingest_log")
 AFTER_MARKER = ("after:publish", "after:vacuum")
@@ -75,7 +75,7 @@ def nightly(landing: Path, lake: Path, fault: str | None = None, date: str = DAT
 def published(spark, lake: Path) -> dict[str, list]:
     """Every gold table's rows (sorted by key; duplicate keys fail) and the second day's CSV bytes."""
     out = {}
-    for name in GOLD_TABLES:
+    for name in gold_tables():
         df = delta.read(spark, catalog.table_path(str(lake), f"gold/{name}"))
         assert df.groupBy(*KEYS[name]).count().where(F.col("count") > 1).count() == 0, f"duplicate keys in {name}"
         out[name] = sorted(df.collect(), key=lambda r: tuple(str(r[k]) for k in KEYS[name]))
@@ -84,7 +84,7 @@ def published(spark, lake: Path) -> dict[str, list]:
 
 
 def gold_versions(spark, lake: Path) -> dict[str, int]:
-    return {n: delta.version(spark, catalog.table_path(str(lake), f"gold/{n}")) for n in GOLD_TABLES}
+    return {n: delta.version(spark, catalog.table_path(str(lake), f"gold/{n}")) for n in gold_tables()}
 
 
 def build_crash_landing(landing: Path) -> None:

@@ -27,9 +27,14 @@ from tests.browser import ARTIFACTS, open_data_docs, open_report
 from tests.pii_scan import find_raw_values, raw_pii_values
 
 
+def report_folders(lake: Path) -> list[Path]:
+    """The per-run-date report folders, oldest first (not the `kpis` command's)."""
+    return sorted(p for p in (lake / "reports").iterdir() if p.is_dir() and not p.name.startswith("kpis_"))
+
+
 def assert_reviewer_files(spark, lake: Path, stdout: str, tmp_path: Path) -> None:
     """The demo's reports/D: the CSV (BOM, header, a row per candidate) and the report in a real Chromium."""
-    (folder,) = [p for p in (lake / "reports").iterdir() if p.is_dir() and not p.name.startswith("kpis_")]
+    folder = report_folders(lake)[-1]
     day = dt.date.fromisoformat(folder.name)
     assert f"review list: {folder / 'closure_candidates.csv'}" in stdout and f"report:      {folder / 'report.html'}" in stdout
     published = delta.read(spark, catalog.table_path(str(lake), "gold/closure_candidates")).where(
@@ -126,13 +131,20 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark):
     env = {k: v for k, v in os.environ.items() if k != "IPR_GUARD_HMAC_KEY"} | {
         "PYSPARK_SUBMIT_ARGS": "--driver-memory 3g pyspark-shell"}
     proc = subprocess.run([sys.executable, "-m", "ipr_guard.cli", "demo", "--out", str(out)],
-                          capture_output=True, text=True, timeout=900, env=env)
+                          capture_output=True, text=True, timeout=1500, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "published closure_candidates" in proc.stdout and "demo finished in" in proc.stdout
-    # A fresh lakehouse trains, registers and promotes its first champion, which scores the night.
-    assert "training: model ipr_guard_counterfeit_seller v1 is champion" in proc.stdout, proc.stdout[-3000:]
-    assert "scored by: ipr_guard_counterfeit_seller v1" in proc.stdout
-    lake = out / "lakehouse"
+    # The schedule's order on a fresh lakehouse: a rules-only night, the train job registers v1 as
+    # challenger, the promote job makes it champion, and it scores the last night.
+    first, last = report_folders(lake := out / "lakehouse")
+    before, day = dt.date.fromisoformat(first.name), dt.date.fromisoformat(last.name)
+    assert day - before == dt.timedelta(days=1)
+    nights = proc.stdout.split("\nrun ")
+    assert len(nights) == 3 and "scored by: policy rules only: no champion registered yet" in nights[1]
+    assert f"training for {before} (requested): model ipr_guard_counterfeit_seller v1 is challenger; the gate " \
+           "passes: promote it" in proc.stdout, proc.stdout[-3000:]
+    assert "promotion: model ipr_guard_counterfeit_seller v1 is champion: no champion yet" in proc.stdout
+    assert f" for {day}: published" in nights[2] and "scored by: ipr_guard_counterfeit_seller v1" in nights[2]
     code, output = check_outputs(str(lake))
     assert code == 0 and "0 finding(s)" in output, output
     assert (lake / "reports").is_dir() and any((lake / "reports").glob("*/data_docs/index.html"))
@@ -154,8 +166,6 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark):
     assert key not in printed and find_raw_values(lake, {key}) == []
     # The lakehouse names its key file (the path, not the key) for the commands the demo prints next.
     assert f"hmac_key_file: {key_file}" in (lake / "ipr-guard.yml").read_text(encoding="utf-8")
-    (folder,) = [p for p in (lake / "reports").iterdir() if p.is_dir() and not p.name.startswith("kpis_")]
-    day = dt.date.fromisoformat(folder.name)
     assert_data_docs_work_offline(spark, lake, day, tmp_path)
     published = delta.read(spark, catalog.table_path(str(lake), "gold/closure_candidates")).where(
         F.col("run_date") == F.lit(day)).count()

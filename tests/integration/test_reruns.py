@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 
 from ipr_guard import catalog
 from ipr_guard.io import delta
-from ipr_guard.pipelines.recovery import GOLD_TABLES
+from ipr_guard.pipelines.recovery import gold_tables
 from tests.conftest import TEST_KEY
 from tests.integration.crash import KEYS
 from tests.landing import D2, build_landing
@@ -36,6 +36,6 @@ def test_two_runs_started_together_publish_once(spark, tmp_path):
     assert codes in ([0, 2], [0, 0])
     runs = delta.read(spark, catalog.table_path(str(tmp_path / "lake"), "meta/runs"))
     assert runs.where((F.col("status") == "published") & (F.col("run_date") == D2)).count() == 1
-    for name in GOLD_TABLES:
+    for name in gold_tables():
         df = delta.read(spark, catalog.table_path(str(tmp_path / "lake"), f"gold/{name}"))
         assert df.groupBy(*KEYS[name]).count().where(F.col("count") > 1).count() == 0

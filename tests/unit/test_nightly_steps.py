@@ -11,7 +11,7 @@ from ipr_guard.pipelines import nightly
 
 def test_the_steps_run_in_the_order_the_data_flows():
     assert [s.name for s in nightly.STEPS] == [
-        "recover", "discover", "ingest", "quarantine", "validate silver", "silver", "privacy", "train",
+        "recover", "discover", "ingest", "quarantine", "validate silver", "silver", "privacy",
         "features", "gold", "drift", "validate gold", "publish", "vacuum"]
 
 

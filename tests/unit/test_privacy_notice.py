@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from ipr_guard import cli
+from ipr_guard.catalog import load_catalog, parse_catalog
 from ipr_guard.config import load_config
 from ipr_guard.privacy import notice, notice_text
 from ipr_guard.schema import STRING, TABLES, Field
@@ -109,6 +110,37 @@ def test_a_gold_table_gaining_a_personal_column_stops_the_notice(local_cfg):
     changed = tuple(c for c in catalog if c.layer != "gold") + tuple(notice.gold_catalog(gold))
     with pytest.raises(notice.NoticeCoverageError, match=r"closure_candidates\.buyer_id: no kind of person"):
         notice.build_notice(local_cfg, "en", catalog=changed)
+
+
+def test_the_notice_describes_the_tables_the_dataset_catalog_declares(local_cfg):
+    datasets = load_catalog()
+    described = {f"{c.layer}/{c.name}" for c in notice.lakehouse_catalog()}
+    declared = {ref for ref, e in datasets.entries.items() if e.layer in ("bronze", "silver", "quarantine", "gold")}
+    assert described == declared | {"meta/review_decisions"}
+    # A table declared with personal columns, or a gold table, that the notice cannot describe stops it.
+    extra = {ref: {"write": "append", "retention": "until_erasure", "pii": ["buyer_id"], "writer": "x"}
+             for ref in ("meta/courier_notes",)}
+    extra["gold/seller_scores"] = {"write": "append", "retention": "kept", "writer": "x"}
+    raw = {"tables": {**{ref: _spec(e) for ref, e in datasets.entries.items()}, **extra}}
+    with pytest.raises(notice.NoticeCoverageError, match=(
+            r"meta/courier_notes: personal columns \['buyer_id'\] but no columns in notice.META_COLUMNS; "
+            r"gold/seller_scores: no columns listed in notice.GOLD_COLUMNS")):
+        notice.build_notice(local_cfg, "en", catalog=notice.lakehouse_catalog(datasets=parse_catalog(raw)))
+
+
+def test_the_listed_columns_are_those_the_steps_write():
+    from ipr_guard.pipelines.publish import CANDIDATE_COLUMNS
+    from ipr_guard.pipelines.review import DECISIONS_SCHEMA
+    assert notice.META_COLUMNS["review_decisions"] == tuple(DECISIONS_SCHEMA.fieldNames())
+    assert notice.GOLD_COLUMNS["closure_candidates"] == tuple(CANDIDATE_COLUMNS)
+
+
+def _spec(e) -> dict:
+    spec = {"key": list(e.key), "write": e.write, "pii": list(e.pii), "retention": e.retention,
+            "run_marker": e.run_marker, "writer": e.writer}
+    if e.day:
+        spec["day"] = e.day
+    return spec
 
 
 def _affiliate_items(text: str) -> dict[tuple[str, str], str]:

@@ -1,11 +1,12 @@
 """The registered counterfeit-seller classifier: train and register it, load the champion, score with it.
 
-`train_and_register` trains both candidates, logs one MLflow run, registers the better one and gives it
-the `champion` or `challenger` alias (see `promotion.decide`). A run date's model is registered once: a
-rerun for the same run date finds the version tagged with that date and returns its outcome without
-training again. `training_reason` tells a nightly whether and why the champion is due for retraining
-(there is none, its age, or drift flagged on the last published night). `scoring_status` reads back
-which version scored a run date and the latest training before it, for the run summary and the report.
+`train_and_register` (the train job) trains both candidates, logs one MLflow run, registers the better
+one as `challenger` and records the gate's verdict with it; `promotion.promote` (the promote job) applies
+the gate and moves `champion` to it when it earns it. A run date's model is registered
+once: a rerun for the same run date finds the version tagged with that date and returns its outcome
+without training again. `training_reason` tells the train job whether and why the champion is due for
+retraining (there is none, its age, or drift flagged on the last published night). `scoring_status` reads
+back which version scored a run date and the latest training before it, for the run summary and the report.
 """
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ from pyspark.sql import DataFrame, SparkSession
 from ipr_guard import charts
 from ipr_guard.config import Config
 from ipr_guard.model.drift import NightDrift
-from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, Decision, _not_found, decide, ensure_alias,
-                                       load_version, register_version, version_by_alias, version_for_run_date)
+from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, NO_CHAMPION, Decision, _not_found,
+                                       alias_of, decide, ensure_alias, load_version, register_version,
+                                       validation_metrics, version_by_alias, version_for_run_date)
 from ipr_guard.model.status import SKIPPED, ScoringStatus, Training
 from ipr_guard.model.tracking import EXPERIMENT_NAME, client_for, configure_tracking, quiet_mlflow
 from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, assembled_features, evaluate, feature_importance,
@@ -38,18 +40,18 @@ __all__ = ["CHALLENGER", "CHAMPION", "TrainOutcome", "load_champion", "record_sk
 log = logging.getLogger(__name__)
 
 ARTIFACT_PATH = "model"
-_PREFIXES = tuple(f"{key}_" for key in MODEL_TYPES) + ("champion_",)
 
 
 @dataclass(frozen=True)
 class TrainOutcome:
-    """What a training step registered and why it got its alias.
+    """What a training registered, and the promotion gate's verdict on it.
 
     Attributes:
         model_name: the registered model's name.
         version: the registered version (a string, as MLflow reports it).
-        alias: `champion` or `challenger`, the alias it was given when registered.
-        reason: one sentence saying why.
+        alias: the alias it holds: `challenger` when registered (`champion` once promoted, on a reuse).
+        verdict: the gate's verdict at training time, `champion` (promote it) or `challenger` (keep it out).
+        reason: the gate's sentence saying why.
         metrics: the registered model's validation metrics (pr_auc, precision, recall, f1, ...).
         run_id: the MLflow run that trained it.
         threshold: its operating threshold.
@@ -60,6 +62,7 @@ class TrainOutcome:
     model_name: str
     version: str
     alias: str
+    verdict: str
     reason: str
     metrics: dict[str, float]
     run_id: str
@@ -69,34 +72,39 @@ class TrainOutcome:
 
 
 def _reuse(client: MlflowClient, mv: ModelVersion, cfg: Config) -> TrainOutcome:
-    alias = mv.tags.get("promotion", CHALLENGER)
-    if mv.tags.get("promotion_applied") != "true":
-        # The earlier run stopped between registering and aliasing: finish it.
-        ensure_alias(client, mv.name, alias, mv.version)
-        client.set_model_version_tag(mv.name, mv.version, "promotion_applied", "true")
-    metrics = {k: v for k, v in client.get_run(mv.run_id).data.metrics.items() if not k.startswith(_PREFIXES)}
-    outcome = TrainOutcome(mv.name, str(mv.version), alias, mv.tags.get("promotion_reason", ""), metrics,
-                           mv.run_id, float(mv.tags.get("threshold", cfg.model.operating_threshold)), reused=True)
-    log.info("model %s v%s was already registered for run date %s as %s; reusing it", outcome.model_name,
-             outcome.version, mv.tags.get("run_date"), alias)
+    if mv.tags.get("promotion_applied") == "false":
+        # The earlier run may have stopped between registering and aliasing: finish it (never moving the
+        # alias back from a version registered later).
+        ensure_alias(client, mv.name, CHALLENGER, mv.version)
+    outcome = TrainOutcome(mv.name, str(mv.version), alias_of(client, mv.name, mv.version),
+                           mv.tags.get("promotion", CHALLENGER), mv.tags.get("promotion_reason", ""),
+                           validation_metrics(client, mv.run_id), mv.run_id,
+                           float(mv.tags.get("threshold", cfg.model.operating_threshold)), reused=True)
+    log.info("model %s v%s was already registered for run date %s (%s); reusing it", outcome.model_name,
+             outcome.version, mv.tags.get("run_date"), outcome.alias)
     return outcome
 
 
 def _champion_verdict(client: MlflowClient, cfg: Config, validation: DataFrame,
-                      new: dict[str, float]) -> tuple[Decision, dict[str, float]]:
-    """The promotion decision, with the champion (if any) evaluated on the same validation data."""
+                      new: dict[str, float]) -> tuple[Decision, dict[str, float], dict[str, str]]:
+    """The gate's verdict, with the champion (if any) evaluated on the same validation data.
+
+    Returns the decision, the champion's metrics (empty when it was not compared) and the tags that let
+    the promote job apply the gate later: which champion was compared, and why not when it could not be.
+    """
     name, threshold = cfg.model.name, cfg.model.operating_threshold
     mv = version_by_alias(client, name, CHAMPION)
     if mv is None:
-        return decide(new, None, cfg.model), {}
+        return decide(new, None, cfg.model), {}, {"champion_at_training": NO_CHAMPION}
+    at_training = {"champion_at_training": str(mv.version)}
     champion = load_version(name, str(mv.version))
     missing = sorted(set(assembled_features(champion)) - set(validation.columns))
     if missing:
         # The feature set changed: the champion cannot be compared, so only the gate applies.
         why = f"champion v{mv.version} cannot score this validation data (it needs {', '.join(missing)})"
-        return decide(new, None, cfg.model, no_champion=why), {}
+        return decide(new, None, cfg.model, no_champion=why), {}, {**at_training, "comparison_note": why}
     old = evaluate(champion, validation, threshold)
-    return decide(new, (str(mv.version), old), cfg.model), old
+    return decide(new, (str(mv.version), old), cfg.model), old, at_training
 
 
 def _log_plots(model: PipelineModel, validation: DataFrame, feature_cols: list[str], cfg: Config) -> None:
@@ -121,12 +129,13 @@ def _signature(model: PipelineModel, train: DataFrame, feature_cols: list[str]):
 def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, examples: DataFrame,
                        feature_cols: list[str], table_versions: dict[str, int], *,
                        gbt_max_iter: int = 50) -> TrainOutcome:
-    """Trains, logs, registers and (if it earns it) promotes the run date's classifier.
+    """Trains, logs and registers the run date's classifier as `challenger`, with the gate's verdict.
 
     Splits `examples` by time, fits the GBT and logistic-regression candidates, keeps the one with the
-    higher validation PR-AUC, logs one MLflow run (`train-<run_date>`) with both candidates' metrics,
-    plots and the chosen pipeline, registers it under `cfg.model.name` and aliases it `champion` or
-    `challenger` (see `promotion.decide`). A run date already registered is reused, not retrained.
+    higher validation PR-AUC, logs one MLflow run (`train-<run_date>`) with both candidates' metrics, the
+    champion's on the same validation data, plots and the chosen pipeline, registers it under
+    `cfg.model.name` and points `challenger` at it. The gate's verdict (`promotion.decide`) is tagged on
+    the version; `promote` acts on it. A run date already registered is reused, not retrained.
 
     Args:
         spark: the active session.
@@ -138,7 +147,7 @@ def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, exam
         gbt_max_iter: boosting rounds of the GBT candidate.
 
     Returns:
-        The registered version, its alias and why.
+        The registered version, its alias and the gate's verdict with why.
 
     Raises:
         ValueError: too little data (no validation rows, or a class missing from training).
@@ -162,9 +171,11 @@ def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, exam
         # Ties go to the GBT (listed first): max keeps the first of equal keys.
         chosen = max(candidates, key=lambda key: candidates[key]["pr_auc"])
         new = candidates[chosen]
-        decision, champion_metrics = _champion_verdict(client, cfg, validation, new)
+        decision, champion_metrics, compared = _champion_verdict(client, cfg, validation, new)
+        # `promotion` is the gate's verdict; `promotion_applied` says whether the promote job has acted on it.
         tags = {"run_date": run_date.isoformat(), "threshold": str(m.operating_threshold),
-                "promotion": decision.alias, "promotion_reason": decision.reason}
+                "promotion": decision.alias, "promotion_reason": decision.reason, "promotion_applied": "false",
+                **compared}
 
         with mlflow.start_run(run_name=f"train-{run_date.isoformat()}", tags={"run_date": run_date.isoformat()}) as run:
             mlflow.log_params({
@@ -189,12 +200,11 @@ def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, exam
     finally:
         data.unpersist()
 
-    client.set_registered_model_alias(m.name, decision.alias, mv.version)
-    client.set_model_version_tag(m.name, mv.version, "promotion_applied", "true")
-    log.info("model %s v%s (%s, run date %s) is %s: %s", m.name, mv.version, MODEL_TYPES[chosen], run_date,
-             decision.alias, decision.reason)
-    return TrainOutcome(m.name, str(mv.version), decision.alias, decision.reason, dict(new), run.info.run_id,
-                        m.operating_threshold, model=models[chosen])
+    ensure_alias(client, m.name, CHALLENGER, str(mv.version))
+    log.info("model %s v%s (%s, run date %s) registered as challenger; the gate says %s: %s", m.name, mv.version,
+             MODEL_TYPES[chosen], run_date, decision.alias, decision.reason)
+    return TrainOutcome(m.name, str(mv.version), CHALLENGER, decision.alias, decision.reason, dict(new),
+                        run.info.run_id, m.operating_threshold, model=models[chosen])
 
 
 def load_champion(spark: SparkSession, cfg: Config) -> tuple[PipelineModel, str, str, float] | None:
@@ -287,16 +297,12 @@ def _run_date(tags: dict[str, str]) -> dt.date | None:
 
 def _version_training(client: MlflowClient, mv: ModelVersion, cfg: Config) -> Training:
     """A registered version with the validation figures its training run logged."""
-    metrics = {}
-    if mv.run_id:
-        try:
-            metrics = {k: v for k, v in client.get_run(mv.run_id).data.metrics.items() if not k.startswith(_PREFIXES)}
-        except MlflowException as e:
-            if not _not_found(e):
-                raise
     threshold = float(mv.tags.get("threshold", cfg.model.operating_threshold))
-    return Training(_run_date(mv.tags), str(mv.version), mv.tags.get("promotion"),
-                    mv.tags.get("promotion_reason", ""), metrics, threshold)
+    alias, reason = mv.tags.get("promotion"), mv.tags.get("promotion_reason", "")
+    if mv.tags.get("promotion_applied") == "false":
+        alias, reason = CHALLENGER, f"awaiting `ipr-guard promote` (the gate at training: {reason})"
+    return Training(_run_date(mv.tags), str(mv.version), alias, reason, validation_metrics(client, mv.run_id),
+                    threshold)
 
 
 def _last_training(client: MlflowClient, cfg: Config, run_date: dt.date) -> Training | None:

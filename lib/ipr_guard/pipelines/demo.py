@@ -1,4 +1,7 @@
-"""The demo: a synthetic marketplace, then the nightly for its last day on the embedded default.
+"""The demo: a synthetic marketplace, then the schedule's order on the embedded default.
+
+The nightly for the day before the last (rules only: a fresh lakehouse has no champion), the train job
+and the promotion gate for that day, then the nightly for the last day, scored by the new champion.
 
 The demo leaves what the next commands on its lakehouse need: the path of the HMAC key file (never the
 key) is recorded in `<lakehouse>/ipr-guard.yml`, a configuration layer the command line reads for any
@@ -95,11 +98,12 @@ def next_commands(lakehouse: Path, review_csv: Path, run_date: dt.date, first_da
 
 
 def run(cfg: Config, out: Path, stores: int, days: int, seed: int, build_session: Callable) -> int:
-    """Generates `out/landing`, runs the nightly into `out/lakehouse`, prints where things are and what to run next."""
+    """Generates `out/landing`, runs nightly, train, promote and nightly into `out/lakehouse`, prints where
+    things are and what to run next."""
     # Imported here: the command line imports this module for lakehouse_overrides on every command.
     from ipr_guard.generate.marketplace import generate_marketplace
     from ipr_guard.pii import ensure_demo_key
-    from ipr_guard.pipelines import nightly
+    from ipr_guard.pipelines import nightly, promote, train
 
     t0 = time.monotonic()
     out = out.resolve()
@@ -114,6 +118,10 @@ def run(cfg: Config, out: Path, stores: int, days: int, seed: int, build_session
         cfg = replace(cfg, privacy=replace(cfg.privacy, hmac_key_file=str(key_file)))
     cfg = cfg.with_paths(str(out / "landing"), str(lake))
     spark = build_session(cfg)
+    before = summary.end_date - dt.timedelta(days=1)
+    print(nightly.run(spark, cfg, before).summary(), flush=True)
+    print(train.run(spark, cfg, before), flush=True)
+    print(promote.run(cfg, before).summary(), flush=True)
     result = nightly.run(spark, cfg, summary.end_date)
     print(result.summary())
     settings = record_key_file(lake, key_file) if key_file else None

@@ -1,7 +1,7 @@
 """`ipr-guard evaluate`: the classifier's quality on a marketplace it never saw, against ground truth.
 
-A training marketplace gets the nightly (which trains and promotes the champion); a held-out one, with
-another seed and size, gets the nightly scored by that champion (retraining off). The held-out list is
+A training marketplace gets the nightly, the train job and the promotion gate (its champion); a held-out
+one, with another seed and size, gets the nightly scored by that champion. The held-out list is
 then compared with the held-out truth, next to the rules-only list of the same night.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ from ipr_guard.evaluation.metrics import active_stores, average_precision, list_
 from ipr_guard.generate.marketplace import generate_marketplace
 from ipr_guard.io import delta
 from ipr_guard.pii import ensure_demo_key
-from ipr_guard.pipelines import demo, nightly
+from ipr_guard.pipelines import demo, nightly, promote
+from ipr_guard.pipelines import train as train_job
 from ipr_guard.pipelines.model_step import silver_inputs
 from ipr_guard.transforms.candidates import closure_candidates
 
@@ -95,10 +96,12 @@ def run(cfg: Config, out: Path, train_stores: int, train_seed: int, stores: int,
     train_cfg = cfg.with_paths(str(train_dir / "landing"), str(train_dir / "lakehouse"))
     spark = build_session(train_cfg)
     print(nightly.run(spark, train_cfg, train.end_date).summary(), flush=True)
+    print(train_job.run(spark, train_cfg, train.end_date), flush=True)
+    print(promote.run(train_cfg, train.end_date).summary(), flush=True)
     tracking = cfg.model.tracking_uri or f"sqlite:///{train_dir / 'lakehouse' / 'mlflow' / 'mlflow.db'}"
     held_cfg = dataclasses.replace(
         cfg.with_paths(str(held_dir / "landing"), str(held_dir / "lakehouse")),
-        model=dataclasses.replace(cfg.model, tracking_uri=tracking, retrain_every_days=3650))
+        model=dataclasses.replace(cfg.model, tracking_uri=tracking))
     print(nightly.run(spark, held_cfg, held.end_date).summary(), flush=True)
     figures = measure(spark, held_cfg, held_dir, held.end_date)
     figures["marketplaces"] = {"train": {"stores": train_stores, "seed": train_seed, "days": days},

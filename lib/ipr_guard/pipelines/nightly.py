@@ -1,5 +1,8 @@
 """The nightly run for a date D: take in pending deliveries, gate them, refresh silver, publish gold.
 
+Batch inference only: the champion scores, and training and promotion are jobs of their own
+(`pipelines.train`, `pipelines.promote`); without a champion the list is the policy rules' alone.
+
 Published outputs change only at the end, after every gate, one commit per gold table; a failed run
 leaves them as they were and the next run reads the same delivery days again.
 """
@@ -23,7 +26,7 @@ from ipr_guard.errors import GateError, UsageError
 from ipr_guard.io import delta
 from ipr_guard.io.files import RunLock, ensure_writable
 from ipr_guard.faults import arm_during, fault_point
-from ipr_guard.model import drift, registry
+from ipr_guard.model import drift
 from ipr_guard.pii import load_hmac_key, pseudonymiser
 from ipr_guard.pipelines import drift_step, ingest, model_step, privacy_step, publish, quality_gate, recovery
 
@@ -52,7 +55,6 @@ class RunResult:
     erasures: int = 0
     vacuumed: int = 0
     quality: str = ""
-    training: str = ""
     model: str = ""  # what scored and its validation figures, or "policy rules only: <why>" (model.status)
     drift: str = ""
     recovered: list[str] = field(default_factory=list)
@@ -70,8 +72,6 @@ class RunResult:
             lines.append(f"  privacy: {self.erasures} erasure requests applied, {self.vacuumed} tables vacuumed")
         for line in self.recovered:
             lines.append(f"  recovered: {line}")
-        if self.training:
-            lines.append(f"  training: {self.training}")
         if self.model:
             lines.append(f"  scored by: {self.model}")
         if self.drift:
@@ -199,21 +199,9 @@ def apply_privacy_requests(n: Night) -> None:
     n.result.erasures = privacy_step.apply_requests(n.spark, n.cfg, n.run_date, n.result.run_id)
 
 
-def train_if_due(n: Night) -> None:
-    """Retrains the classifier when the champion is missing, old or drifted (model.retrain_every_days)."""
-    n.silver = model_step.silver_inputs(n.spark, n.cfg, n.run_date)
-    why = registry.training_reason(n.cfg, n.run_date, drift_step.last_published_drift(n.spark, n.cfg, n.run_date))
-    if not why:
-        return
-    log.info("[%s] training: %s", n.run_date, why)
-    first_day = publish.first_delivery_day(n.spark, n.cfg, n.batches, n.run_date)
-    outcome = model_step.train(n.spark, n.cfg, n.run_date, n.silver, first_day)
-    n.result.training = (f"model {outcome.model_name} v{outcome.version} is {outcome.alias}: {outcome.reason}"
-                         if outcome else "not enough labelled examples to train") + f" (training due: {why})"
-
-
 def compute_features(n: Night) -> None:
-    """Merchant features as of D, and the champion that will score them."""
+    """Merchant features as of D, and the champion that will score them (trained by the train job)."""
+    n.silver = model_step.silver_inputs(n.spark, n.cfg, n.run_date)
     n.features = model_step.features_as_of(n.spark, n.cfg, n.silver, [n.run_date]).cache()
     log.info("[%s] features of %d stores", n.run_date, n.features.count())
     n.champion = model_step.load_champion(n.spark, n.cfg)
@@ -271,7 +259,6 @@ STEPS: tuple[Step, ...] = (
     Step("validate silver", validate_silver, ("meta/quality_results",)),
     Step("silver", write_silver, ("bronze/*", "silver/*")),
     Step("privacy", apply_privacy_requests, ("bronze/*", "silver/*", "quarantine/records", "meta/erasure_audit")),
-    Step("train", train_if_due, ("meta/model_validation", "meta/model_baseline")),
     Step("features", compute_features),
     Step("gold", compute_gold),
     Step("drift", measure_drift),

@@ -28,8 +28,9 @@ from ipr_guard.io.files import hadoop_fs
 
 log = logging.getLogger(__name__)
 
-# The tables under the run marker are the catalog's `run_marker: true` entries.
-GOLD_TABLES = tuple(e.name for e in catalog.load_catalog().run_marked() if e.layer == "gold")
+def gold_tables() -> tuple[str, ...]:
+    """The gold tables under the run marker (the catalog's `run_marker: true` gold entries), by name."""
+    return tuple(e.name for e in catalog.load_catalog().run_marked() if e.layer == "gold")
 
 
 def marker_key(entry: catalog.CatalogEntry) -> str:

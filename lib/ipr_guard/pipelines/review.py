@@ -39,8 +39,6 @@ DECISIONS_SCHEMA = T.StructType([
     *[T.StructField(c, T.ArrayType(T.StringType()) if c == "rules_fired" else T.LongType())
       for c in SNAPSHOT_COLUMNS],
 ])
-# Personal data (a pseudonym) and free text stay out of Delta's per-file statistics.
-PERSONAL_COLUMNS = ["reviewer", "note"]
 
 
 @dataclass
@@ -160,8 +158,10 @@ def run_import(spark: SparkSession, cfg: Config, path: str, run_date: dt.date) -
     )
     target = decisions_path(cfg)
     # Re-importing the same file is a no-op; any other file's decision replaces the stored one.
+    # Personal data (a pseudonym) and free text stay out of Delta's per-file statistics.
+    personal = list(catalog.entry("meta/review_decisions").pii)
     delta.merge_rows(rows, target, ["run_date", "merchant_id"], update_condition="t.file_sha256 <> s.file_sha256",
-                     properties=delta.stats_properties(rows, PERSONAL_COLUMNS), run_id=f"review-{result.import_id}")
+                     properties=delta.stats_properties(rows, personal), run_id=f"review-{result.import_id}")
     if result.replaced:
         log.info("review import %s replaced the decisions of %s for %s", result.import_id,
                  ", ".join(sorted(result.replaced)), run_date)

@@ -1,8 +1,8 @@
 """A plain-language privacy notice and a record of processing, generated from the schema and the config.
 
 Nothing here states a fact by hand. Which fields are personal comes from the schema's PII marks
-(`ipr_guard.schema`) and from the meta tables' own lists (`pipelines.review.PERSONAL_COLUMNS`); where
-they are stored from `lakehouse_catalog`; what an erasure empties from `privacy.erasure.TARGETS`; the
+(`ipr_guard.schema`) and from the dataset catalog's `pii` lists (`conf/base/catalog.yml`); where they
+are stored from the dataset catalog too (`lakehouse_catalog`); what an erasure empties from `privacy.erasure.TARGETS`; the
 erasure window, the review settings, the identity fields and the affiliates' grants from the validated
 `Config`. The wording is in `notice_text` (English and Simplified Chinese).
 
@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from ipr_guard.catalog import DatasetCatalog, load_catalog
 from ipr_guard.config import Config
 from ipr_guard.privacy import notice_text as txt
 from ipr_guard.privacy.erasure import PRIVACY_REQUESTS_TARGET, TARGETS
 from ipr_guard.schema import TABLES, Table
+from ipr_guard.transforms.features import FEATURE_COLUMNS
 
 # Which kind of person each personal field is about, by (table, field). A personal field missing here
 # stops the notice (`NoticeCoverageError`), so a new PII field cannot go unexplained.
@@ -54,6 +56,33 @@ TABLE_PURPOSES: dict[str, tuple[str, ...]] = {
 # How a field is stored when it is not a keyed code (`notice_text.FORMS`).
 FORM_OF_FIELD = {("review_decisions", "note"): "text"}
 LAYER_ORDER = ("bronze", "silver", "quarantine", "meta", "gold")
+QUARANTINE_COLUMNS = ("table", "ingest_date", "source_file", "line_number", "reason", "raw_line")
+# The columns of the meta tables with personal columns (pipelines.review.DECISIONS_SCHEMA) and of the gold
+# tables as published (pipelines.publish.CANDIDATE_COLUMNS, the final selects of transforms.kpis,
+# transforms.listing_risk and transforms.features), listed here so that privacy/ does not import the
+# steps (the publish step loads MLflow); tests/unit/test_privacy_notice.py checks them against the steps.
+# A gold table the dataset catalog declares, or a meta table it marks personal, must be listed.
+META_COLUMNS: dict[str, tuple[str, ...]] = {
+    "review_decisions": ("run_date", "merchant_id", "decision", "reviewer", "note", "import_id", "imported_at",
+                         "file_sha256", "counterfeit_test_buys", "upheld_notices_30d", "linked_closed_stores",
+                         "reused_image_listings", "low_price_listings", "branded_listings", "rules_fired"),
+}
+GOLD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enforcement_kpis": ("kpi_date", "stores_closed", "proactive_takedowns", "proactive_before_first_sale",
+                         "proactive_before_first_sale_share", "notice_requests", "notice_processed_within_24h",
+                         "notice_processed_within_24h_share"),
+    "closure_candidates": ("run_date", "merchant_id", "store_name", "risk_score", "rank", "recommended_action",
+                           "reasons", "counterfeit_test_buys", "upheld_notices_30d", "linked_closed_stores",
+                           "reused_image_listings", "low_price_listings", "branded_listings", "rules_fired",
+                           "model_score", "model_name", "model_version"),
+    "listing_risk": ("run_date", "listing_id", "merchant_id", "brand_id", "risk_score", "reasons",
+                     "price_ratio", "keyword_hits"),
+    "merchant_features": ("merchant_id", "as_of_date", "store_name", "business_type", "is_closed",
+                          *FEATURE_COLUMNS, "identity_link_reasons", "reused_image_example", "score",
+                          "model_version"),
+    "store_networks": ("run_date", "merchant_id", "network_id", "network_size", "closed_members", "first_seen",
+                       "link_kinds"),
+}
 LEGAL_BASIS_PLACEHOLDER = "TO BE CONFIRMED by the legal team"
 RECORD_COLUMNS = ("table", "field", "data_subject", "purpose", "legal_basis", "form", "retention",
                   "recipients", "erasure")
@@ -85,52 +114,51 @@ class CatalogTable:
         return f"{self.layer}/{self.name}"
 
 
-def lakehouse_catalog(tables: Mapping[str, Table] = TABLES) -> tuple[CatalogTable, ...]:
-    """The lakehouse tables that matter to the notice, with their personal columns.
+def lakehouse_catalog(tables: Mapping[str, Table] = TABLES,
+                      datasets: DatasetCatalog | None = None) -> tuple[CatalogTable, ...]:
+    """The lakehouse tables that matter to the notice, with their personal columns, from the dataset catalog.
 
-    The project has no dataset catalog yet, so the tables are derived here, in one place a catalog can
-    replace: bronze and silver from the contract schema, the quarantine (whose raw_line keeps a copy of
-    a bad line with its PII fields as keyed codes), meta/review_decisions (the reviewer's keyed code and
-    note), and the gold outputs. A gold column named like a personal field counts as personal.
+    Every bronze, silver and gold table the catalog declares, the quarantine (whose raw_line keeps a copy
+    of a bad line with its PII fields as keyed codes), and every meta table the catalog marks as holding
+    personal columns (meta/review_decisions: the reviewer's keyed code and note). The columns come from
+    the contract schema (bronze, silver), `META_COLUMNS` and `GOLD_COLUMNS`; a gold
+    column named like a personal field counts as personal.
 
     Args:
         tables: the contract tables (default: the schema's).
+        datasets: the dataset catalog (default: `conf/base/catalog.yml`).
 
     Returns:
         The catalog, in layer order.
-    """
-    from ipr_guard.pipelines.review import DECISIONS_SCHEMA, PERSONAL_COLUMNS
-    from ipr_guard.transforms.features import FEATURE_COLUMNS
 
-    contract = []
-    for layer in ("bronze", "silver"):
-        for t in tables.values():
-            contract.append(CatalogTable(layer, t.name, tuple(t.field_names),
-                                         {f: ((t.name, f),) for f in t.pii_fields}))
+    Raises:
+        NoticeCoverageError: a declared gold table, or a meta table with personal columns, whose columns
+            the notice does not know.
+    """
+    datasets = datasets if datasets is not None else load_catalog()
     copies = tuple((t.name, f) for t in tables.values() for f in t.pii_fields)
-    quarantine = CatalogTable("quarantine", "records",
-                              ("table", "ingest_date", "source_file", "line_number", "reason", "raw_line"),
-                              {"raw_line": copies} if copies else {})
-    reviews = CatalogTable("meta", "review_decisions", tuple(DECISIONS_SCHEMA.fieldNames()),
-                           {c: (("review_decisions", c),) for c in PERSONAL_COLUMNS})
-    # The gold tables' columns as published (pipelines.publish.CANDIDATE_COLUMNS, the final selects of
-    # transforms.kpis and transforms.listing_risk, transforms.features); listed here because importing
-    # the publish step would load MLflow.
-    gold_columns = {
-        "enforcement_kpis": ("kpi_date", "stores_closed", "proactive_takedowns", "proactive_before_first_sale",
-                             "proactive_before_first_sale_share", "notice_requests", "notice_processed_within_24h",
-                             "notice_processed_within_24h_share"),
-        "closure_candidates": ("run_date", "merchant_id", "store_name", "risk_score", "rank", "recommended_action",
-                               "reasons", "counterfeit_test_buys", "upheld_notices_30d", "linked_closed_stores",
-                               "reused_image_listings", "low_price_listings", "branded_listings", "rules_fired",
-                               "model_score", "model_name", "model_version"),
-        "listing_risk": ("run_date", "listing_id", "merchant_id", "brand_id", "risk_score", "reasons",
-                         "price_ratio", "keyword_hits"),
-        "merchant_features": ("merchant_id", "as_of_date", "store_name", "business_type", "is_closed",
-                              *FEATURE_COLUMNS, "identity_link_reasons", "reused_image_example", "score",
-                              "model_version"),
-    }
-    return tuple(contract) + (quarantine, reviews) + tuple(gold_catalog(gold_columns, tables))
+    out, gold, gaps = [], {}, []
+    for layer in LAYER_ORDER:
+        for e in datasets.layer(layer):
+            if layer in ("bronze", "silver") and e.name in tables:
+                t = tables[e.name]
+                out.append(CatalogTable(layer, t.name, tuple(t.field_names), {f: ((t.name, f),) for f in t.pii_fields}))
+            elif e.ref == "quarantine/records":
+                out.append(CatalogTable("quarantine", "records", QUARANTINE_COLUMNS,
+                                        {"raw_line": copies} if copies else {}))
+            elif layer == "meta" and e.pii:
+                if e.name not in META_COLUMNS:
+                    gaps.append(f"{e.ref}: personal columns {list(e.pii)} but no columns in notice.META_COLUMNS")
+                    continue
+                out.append(CatalogTable("meta", e.name, META_COLUMNS[e.name], {c: ((e.name, c),) for c in e.pii}))
+            elif layer == "gold":
+                if e.name not in GOLD_COLUMNS:
+                    gaps.append(f"{e.ref}: no columns listed in notice.GOLD_COLUMNS")
+                    continue
+                gold[e.name] = GOLD_COLUMNS[e.name]
+    if gaps:
+        raise NoticeCoverageError("the privacy notice cannot describe: " + "; ".join(gaps))
+    return tuple(out) + tuple(gold_catalog(gold, tables))
 
 
 def gold_catalog(gold_columns: Mapping[str, tuple[str, ...]],
