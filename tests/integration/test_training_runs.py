@@ -148,3 +148,25 @@ def test_champion_age_drives_the_retraining_cadence(spark, store, cfg, tmp_path)
     assert training_reason(empty, D1) == "no champion yet"
     assert load_champion(spark, empty) is None
     configure_tracking(c)  # the module's later tests use the shared store
+
+
+def test_the_train_job_on_its_cadence_trains_only_when_due(spark, store, cfg, tmp_path):
+    from ipr_guard import catalog
+    from ipr_guard.errors import UsageError
+    from ipr_guard.io import delta
+    from ipr_guard.pipelines import train as train_job
+    c = store[0]
+    empty = dataclasses.replace(cfg, lakehouse=str(tmp_path / "empty"))
+    # The schedule's first night has nothing to train on: no failure. Asked for by hand, it is an error.
+    assert train_job.run(spark, empty, D1, if_due=True) == (
+        f"training for {D1}: nothing to train on yet ({empty.lakehouse} has no ingest log)")
+    with pytest.raises(UsageError, match="nothing to train on: .* has no ingest log"):
+        train_job.run(spark, empty, D1)
+    delta.create(spark.createDataFrame([(D1,)], "ingest_date date"), catalog.table_path(c.lakehouse, "meta/ingest_log"))
+    # v1, trained for D1, is champion and a day old: not due, nothing registered.
+    before = _versions(c)
+    assert train_job.run(spark, c, D1 + dt.timedelta(days=1), if_due=True) == (
+        f"training for {D1 + dt.timedelta(days=1)}: not due (the champion is under model.retrain_every_days "
+        f"{c.model.retrain_every_days} days old and no drift was flagged)")
+    assert _versions(c) == before
+    configure_tracking(c)
