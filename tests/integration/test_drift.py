@@ -48,7 +48,7 @@ def test_baseline_is_recorded_once_per_version(spark, lake):
     train, validation = split_by_time(examples, lake.model.validation_days)
     # The logistic candidate alone: a few seconds, and its |coefficients| rank noise last.
     model = candidate_pipelines(FEATURES, seed=1)["lr"].fit(with_class_weight(train)[0])
-    outcome = TrainOutcome(lake.model.name, "7", CHAMPION, "test", {}, "run", 0.5, model=model)
+    outcome = TrainOutcome(lake.model.name, "7", CHAMPION, CHAMPION, "test", {}, "run", 0.5, model=model)
     drift_step.record_baseline(spark, lake, outcome, examples, FEATURES)
 
     predictions = _meta(spark, lake, "model_validation")

@@ -1,8 +1,10 @@
 """Small helpers over path-based Delta tables, so that pipelines state what they write, not how."""
 from __future__ import annotations
 
+import json
 import logging
 import random
+import re
 import time
 from typing import Callable
 
@@ -11,6 +13,8 @@ from delta.exceptions import (ConcurrentAppendException, ConcurrentDeleteDeleteE
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
+
+from ipr_guard.io.files import hadoop_fs, read_text
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +26,9 @@ log = logging.getLogger(__name__)
 RETRYABLE = (ConcurrentAppendException, ConcurrentDeleteReadException, ConcurrentDeleteDeleteException,
              ConcurrentTransactionException)
 RETRY_ATTEMPTS = 5
+# A commit file of the Delta log (the protocol's `<version, 20 digits>.json`); checkpoints, compacted
+# ranges and temporary files have other names.
+COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 
 
 def retry_on_conflict(write: Callable[[], None], path: str, attempts: int = RETRY_ATTEMPTS,
@@ -61,8 +68,25 @@ def stats_properties(df: DataFrame, excluded: list[str]) -> dict[str, str]:
     return {"delta.dataSkippingStatsColumns": ",".join(f"`{c}`" for c in kept)}
 
 
+def _log_dir(path: str) -> str:
+    return f"{path.rstrip('/')}/_delta_log"
+
+
+def _commit_versions(spark: SparkSession, path: str) -> list[int]:
+    """The versions whose commit files are in the table's log, oldest first ([] when there is no table).
+
+    A listing of `_delta_log`: the run's recovery, publish and summary ask for versions of a dozen tables,
+    and building a snapshot for each (DeltaTable.history) costs Spark jobs and seconds a night.
+    """
+    fs, log_dir = hadoop_fs(spark, _log_dir(path))
+    if not fs.exists(log_dir):
+        return []
+    return sorted(int(m.group(1)) for s in fs.listStatus(log_dir) if (m := COMMIT_FILE.match(s.getPath().getName())))
+
+
 def exists(spark: SparkSession, path: str) -> bool:
-    return DeltaTable.isDeltaTable(spark, path)
+    """Whether `path` holds a Delta table with at least one commit."""
+    return bool(_commit_versions(spark, path))
 
 
 def read(spark: SparkSession, path: str, version: int | None = None) -> DataFrame:
@@ -79,9 +103,21 @@ def read_or_empty(spark: SparkSession, path: str, schema: T.StructType) -> DataF
 
 def version(spark: SparkSession, path: str) -> int | None:
     """The table's latest version, or None when there is no table yet."""
-    if not exists(spark, path):
+    versions = _commit_versions(spark, path)
+    return versions[-1] if versions else None
+
+
+def latest_commit(spark: SparkSession, path: str) -> tuple[int, str | None] | None:
+    """The table's latest version and the `userMetadata` its commit carries (None when it has none),
+    or None when there is no table yet. Read from the log's last commit file, without a Spark job."""
+    latest = version(spark, path)
+    if latest is None:
         return None
-    return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
+    for line in read_text(spark, f"{_log_dir(path)}/{latest:020d}.json").splitlines():
+        action = json.loads(line) if line.strip() else {}
+        if "commitInfo" in action:
+            return latest, action["commitInfo"].get("userMetadata")
+    return latest, None
 
 
 def _writer(df: DataFrame, mode: str, run_id: str | None):

@@ -27,6 +27,18 @@ def hadoop_fs(spark: SparkSession, path: str):
     return jpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), jpath
 
 
+def read_text(spark: SparkSession, path: str) -> str:
+    """A small file's whole text (UTF-8), through the Hadoop FileSystem; FileNotFoundError when absent."""
+    fs, jpath = hadoop_fs(spark, path)
+    if not fs.exists(jpath):
+        raise FileNotFoundError(path)
+    stream = fs.open(jpath)
+    try:
+        return spark.sparkContext._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
+
+
 def write_bytes(spark: SparkSession, path: str, data: bytes) -> None:
     """Writes a file whole: to a temporary name first, then renamed, so readers never see half of it."""
     fs, target = hadoop_fs(spark, path)

@@ -70,17 +70,24 @@ def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
     return set() if runs is None else {r[0] for r in runs.select("run_date").distinct().collect()}
 
 
+def _marker_versions(gold_versions: str | None) -> dict[str, int]:
+    return {k: int(v) for k, v in json.loads(gold_versions).items() if v is not None} if gold_versions else {}
+
+
 def published_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
     """Each gold table's version as of the latest published run ({} before any)."""
     runs = published_runs(spark, lakehouse)
     last = None if runs is None else (runs.orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
                                       .select("gold_versions").first())
-    return {k: int(v) for k, v in json.loads(last[0]).items() if v is not None} if last else {}
+    return _marker_versions(last[0]) if last else {}
 
 
-def _latest_commit_run(spark: SparkSession, path: str) -> tuple[int, str | None]:
-    row = DeltaTable.forPath(spark, path).history(1).select("version", "userMetadata").first()
-    return int(row[0]), row[1]
+def _published_state(spark: SparkSession, lakehouse: str) -> tuple[set[str], dict[str, int]]:
+    """published_run_ids and published_versions from one read of the markers."""
+    runs = published_runs(spark, lakehouse)
+    rows = [] if runs is None else runs.select("run_id", "finished_at", "gold_versions").collect()
+    last = max(rows, key=lambda r: (r["finished_at"], r["run_id"]), default=None)
+    return {r["run_id"] for r in rows}, _marker_versions(last["gold_versions"]) if last else {}
 
 
 def roll_back_incomplete(spark: SparkSession, lakehouse: str) -> list[str]:
@@ -89,14 +96,14 @@ def roll_back_incomplete(spark: SparkSession, lakehouse: str) -> list[str]:
     Returns:
         One line per table rolled back (empty when the last run completed).
     """
-    done = published_run_ids(spark, lakehouse)
-    versions = published_versions(spark, lakehouse)
+    done, versions = _published_state(spark, lakehouse)
     actions = []
     for entry in catalog.load_catalog().run_marked():
         layer, name, key, path = entry.layer, entry.name, marker_key(entry), entry.path(lakehouse)
-        if not delta.exists(spark, path):
+        commit = delta.latest_commit(spark, path)
+        if commit is None:
             continue
-        latest, run_id = _latest_commit_run(spark, path)
+        latest, run_id = commit
         if run_id is None or run_id in done or run_id.startswith("restore:"):
             continue
         target = versions.get(key)
