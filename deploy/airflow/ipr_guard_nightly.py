@@ -2,7 +2,8 @@
 
 For day D: `train --if-due` for D-1 (the data the previous run published; it trains only when the
 champion is missing, `model.retrain_every_days` old or drifted), `promote` for D-1 (the gate, then the
-`champion` alias), then the nightly for D, which only scores with the champion. The nightly runs even
+`champion` alias), then the nightly for D, which only scores with the champion, then the store networks
+of D (`networks`, after a published nightly only). The nightly runs even
 when the lifecycle tasks failed (trigger rule all_done): the list is then scored by the champion as it
 was, and the failed task shows in the DAG run.
 
@@ -61,6 +62,12 @@ with DAG(
         append_env=True,
         trigger_rule="all_done",
     )
+    networks = BashOperator(
+        task_id="networks",
+        bash_command=SUBMIT + "jobs/networks.py --env cluster --date {{ ds }}",
+        env={"SPARK_HOME": "/opt/spark"},
+        append_env=True,
+    )
     maintain = BashOperator(
         task_id="maintain",
         bash_command=("if [ {{ logical_date.in_timezone('Asia/Shanghai').day_of_week }} -eq 0 ]; then "
@@ -68,4 +75,4 @@ with DAG(
         env={"SPARK_HOME": "/opt/spark"},
         append_env=True,
     )
-    train >> promote >> nightly >> maintain
+    train >> promote >> nightly >> networks >> maintain

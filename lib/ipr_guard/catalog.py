@@ -177,3 +177,18 @@ def entry(ref: str) -> CatalogEntry:
 def table_path(lakehouse: str, ref: str) -> str:
     """The path of the project catalog's table `ref` under the lakehouse root."""
     return load_catalog().path(lakehouse, ref)
+
+
+# Files for people (reports, dossiers) live beside the tables, in one folder of the lakehouse.
+REPORTS_FOLDER = "reports"
+DOSSIERS_FOLDER = "dossiers"
+
+
+def reports_path(lakehouse: str, *parts: str) -> str:
+    """`<lakehouse>/reports/<parts...>`: where files for people are written beside the tables."""
+    return "/".join([lakehouse.rstrip("/"), REPORTS_FOLDER, *(p.strip("/") for p in parts)])
+
+
+def dossier_path(lakehouse: str, name: str) -> str:
+    """`<lakehouse>/reports/dossiers/<name>`: one store's evidence dossier folder (`M_D1_D2`)."""
+    return reports_path(lakehouse, DOSSIERS_FOLDER, name)

@@ -248,3 +248,84 @@ def feature_importance_figure(importance: pd.DataFrame, top: int = 25) -> Figure
     ax.set_title("Feature importance")
     fig.tight_layout()
     return fig
+
+
+# Store and brand names are often Chinese, which DejaVu Sans (matplotlib's default) cannot draw; a CJK font
+# is used as fallback where one is installed (.ci/run installs WenQuanYi Zen Hei), otherwise such glyphs
+# come out as boxes.
+CJK_FAMILIES = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei",
+                "Microsoft YaHei")
+
+
+def text_families(base: str = "DejaVu Sans") -> list[str]:
+    """Font families for text that may hold Chinese: `base`, then the installed CJK fallbacks."""
+    from matplotlib import font_manager
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [base] + [f for f in CJK_FAMILIES if f in installed]
+
+
+def _gmv_month_axes(ax, months: pd.DataFrame) -> None:
+    if months.empty or not float(months["infringing_gmv"].sum()):
+        _empty(ax, "no infringing sales in the period")
+    else:
+        ax.bar(months["month"].astype(str), months["infringing_gmv"].astype(float), color=RED)
+        ax.set_ylabel("infringing GMV (CNY)")
+        ax.tick_params(axis="x", labelrotation=45 if len(months) > 6 else 0)
+    ax.set_title("Infringing GMV per month (paid orders, market time)")
+
+
+def _gmv_brand_axes(ax, brands: pd.DataFrame) -> None:
+    shown = brands.sort_values(["infringing_gmv", "brand"], ascending=[True, False], kind="stable") \
+        if not brands.empty else brands
+    if shown.empty:
+        _empty(ax, "no infringing sales in the period")
+    else:
+        ax.barh(range(len(shown)), shown["infringing_gmv"].astype(float), color=BLUE)
+        # parse_math off: a "$" in a brand's name is text, not the start of a formula.
+        ax.set_yticks(range(len(shown)), shown["brand"].astype(str).tolist(), fontfamily=text_families(),
+                      parse_math=False)
+        ax.set_xlabel("infringing GMV (CNY)")
+    ax.set_title("Infringing GMV per brand")
+
+
+def gmv_by_month_figure(months: pd.DataFrame) -> Figure:
+    """Infringing GMV per calendar month of the period.
+
+    Args:
+        months: columns month (`YYYY-MM`) and infringing_gmv, one row per month of the period, in order.
+    """
+    fig = Figure(figsize=(8, 3))
+    _gmv_month_axes(fig.subplots(), months)
+    fig.tight_layout()
+    return fig
+
+
+def gmv_by_brand_figure(brands: pd.DataFrame) -> Figure:
+    """Infringing GMV per brand, the largest at the top.
+
+    Args:
+        brands: columns brand (the label: name and id) and infringing_gmv, one row per brand sold.
+    """
+    fig = Figure(figsize=(8, max(2.5, 0.35 * len(brands) + 1.2)))
+    _gmv_brand_axes(fig.subplots(), brands)
+    fig.tight_layout()
+    return fig
+
+
+def gmv_page_figure(months: pd.DataFrame, brands: pd.DataFrame, title: str,
+                    size: tuple[float, float] = (8.27, 11.69)) -> Figure:
+    """Both GMV charts on one page (A4 portrait by default), for a printed dossier.
+
+    Args:
+        months: as `gmv_by_month_figure` takes.
+        brands: as `gmv_by_brand_figure` takes.
+        title: the page's heading.
+        size: the page in inches.
+    """
+    fig = Figure(figsize=size)
+    month_ax, brand_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1, 1.3]})
+    _gmv_month_axes(month_ax, months)
+    _gmv_brand_axes(brand_ax, brands)
+    fig.suptitle(title, fontfamily=text_families(), fontsize=13, parse_math=False)
+    fig.tight_layout(rect=(0.04, 0.04, 0.96, 0.95))
+    return fig

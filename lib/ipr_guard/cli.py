@@ -162,6 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, paths=False)
     p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
 
+    p = sub.add_parser("networks", help="find the store networks of a published date (stable ids, merges, splits)",
+                       description="Joins stores sharing an identity value (bank account, ID document, phone, "
+                                   "email; their keyed pseudonyms) into networks, keeping each network's id "
+                                   "from the latest earlier night, and replaces the date's rows of "
+                                   "gold/store_networks and meta/network_merges. Incremental from the stores "
+                                   "delivered since that night unless --full. Run it after the nightly for D.")
+    p.add_argument("--date", required=True, type=parse_date, help="the published run date D")
+    p.add_argument("--full", action="store_true", help="recompute every network instead of the changed ones")
+    _common(p, paths=False)
+    p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+
     p = sub.add_parser("dossier", help="write one store's evidence dossier for a period (JSON, HTML, PDF)",
                        description="Writes <lakehouse>/reports/dossiers/M_START_END/ with dossier.json (sorted "
                                    "keys; its SHA-256 is printed and stated in the others), dossier.html "
@@ -322,6 +333,15 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def cmd_networks(args) -> int:
+    from ipr_guard.pipelines import networks_step
+    cfg = _load(args)
+    if not cfg.lakehouse:
+        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+    print(networks_step.run(_session(cfg), cfg, args.date, full=args.full).summary())
+    return 0
+
+
 def cmd_dossier(args) -> int:
     from ipr_guard.pipelines import dossier
     if args.end < args.start:
@@ -372,7 +392,8 @@ def cmd_jars(args) -> int:
 COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "train": cmd_train, "promote": cmd_promote,
             "evaluate": cmd_evaluate, "generate": cmd_generate, "demo": cmd_demo, "share": cmd_share, "jars": cmd_jars,
             "assets": cmd_assets, "maintain": cmd_maintain, "candidates": cmd_candidates, "kpis": cmd_kpis,
-            "review": cmd_review, "privacy-notice": cmd_privacy_notice, "dossier": cmd_dossier}
+            "review": cmd_review, "privacy-notice": cmd_privacy_notice, "dossier": cmd_dossier,
+            "networks": cmd_networks}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ JOBS = Path(__file__).resolve().parents[2] / "jobs"
 
 
 @pytest.mark.parametrize("job, command", [("nightly", "nightly"), ("backfill", "backfill"), ("train", "train"), ("promote", "promote"),
-                                          ("maintain", "maintain")])
+                                          ("maintain", "maintain"), ("networks", "networks")])
 def test_each_job_runs_its_command(job, command):
     # --help parses the command's arguments and exits before any Spark session is built.
     out = subprocess.run([sys.executable, str(JOBS / f"{job}.py"), "--help"], capture_output=True, text=True,
@@ -21,4 +21,5 @@ def test_each_job_runs_its_command(job, command):
 
 
 def test_every_job_file_is_tested_here():
-    assert sorted(p.stem for p in JOBS.glob("*.py")) == ["backfill", "maintain", "nightly", "promote", "train"]
+    assert sorted(p.stem for p in JOBS.glob("*.py")) == ["backfill", "maintain", "networks", "nightly", "promote",
+                                                             "train"]
