@@ -67,37 +67,41 @@ def delivered_merchants(spark: SparkSession, cfg: Config, after: dt.date, run_da
 
 
 def compute_networks(spark: SparkSession, cfg: Config, run_date: dt.date,
-                     changed_merchants: DataFrame | None) -> tuple[DataFrame, DataFrame]:
+                     full: bool = False) -> tuple[DataFrame, DataFrame, str]:
     """Tonight's store networks and network merges/splits, computed, not written.
+
+    Incremental from the stores delivered since last night (`delivered_merchants`) and the stores erased
+    by the end of D (an erasure changes silver without a delivered row); in full when `full` or when no
+    night before D has rows.
 
     Args:
         spark: the session.
         cfg: the run's configuration (lakehouse, rules.identity_fields, rules.closure_reasons, timezone).
         run_date: the run date D.
-        changed_merchants: merchant_id of the stores new or changed since last night
-            (`delivered_merchants`); None recomputes every network. Stores erased by the end of D are
-            added here, since an erasure changes silver without a delivered row.
+        full: recompute every network.
 
     Returns:
-        (store_networks rows for D, network_merges rows for D), uncached and unwritten.
+        (store_networks rows for D, network_merges rows for D, "full" or "incremental"), uncached and
+        unwritten.
     """
     merchants = _silver(spark, cfg, "merchants")
     closed = networks.closed_stores(_silver(spark, cfg, "enforcement_actions"), cfg.rules.closure_reasons)
     previous, last = previous_networks(spark, cfg, run_date)
     fields = tuple(cfg.rules.identity_fields)
-    if changed_merchants is None or last is None:
+    mode = "full" if full or last is None else "incremental"
+    if mode == "full":
         log.info("[%s] store networks: full recompute", run_date)
         assigned = networks.recompute_full(previous, merchants, fields, run_date)
     else:
         erased = (erasure_subjects(_silver(spark, cfg, "privacy_requests"), run_date, cfg.timezone)
                   .where(F.col("subject_type") == "merchant").select(F.col("subject_id").alias("merchant_id")))
-        changed = changed_merchants.select("merchant_id").unionByName(erased)
+        changed = delivered_merchants(spark, cfg, last, run_date).unionByName(erased)
         assigned = networks.recompute_incremental(previous, merchants, changed, fields, run_date)
     # Both outputs read the assignments; checkpointed (lazily: on first use) they are computed once.
     assigned = assigned.localCheckpoint(eager=False)
     rows = networks.store_networks(assigned, closed, run_date)
     merges = networks.network_changes(previous, assigned, run_date)
-    return rows, merges
+    return rows, merges, mode
 
 
 @dataclass
@@ -124,16 +128,14 @@ def run(spark: SparkSession, cfg: Config, run_date: dt.date, full: bool = False)
     """
     if run_date not in recovery.published_dates(spark, cfg.lakehouse):
         raise UsageError(f"{run_date} is not published on {cfg.lakehouse}: run the nightly for it first")
-    _, last = previous_networks(spark, cfg, run_date)
-    changed = None if full or last is None else delivered_merchants(spark, cfg, last, run_date)
-    rows, merges = compute_networks(spark, cfg, run_date, changed)
+    rows, merges, mode = compute_networks(spark, cfg, run_date, full)
     rows, merges = rows.cache(), merges.cache()
     day = f"run_date = DATE'{run_date}'"
     delta.replace_where(rows, catalog.table_path(cfg.lakehouse, "gold/store_networks"), day)
     delta.replace_where(merges, catalog.table_path(cfg.lakehouse, "meta/network_merges"), day)
     counts = rows.agg(F.count(F.lit(1)), F.countDistinct("network_id")).first()
     kinds = {r["kind"]: r["count"] for r in merges.groupBy("kind").count().collect()}
-    result = NetworksResult(run_date, "full" if changed is None else "incremental", counts[0], counts[1],
+    result = NetworksResult(run_date, mode, counts[0], counts[1],
                             kinds.get("merge", 0), kinds.get("split", 0))
     rows.unpersist()
     merges.unpersist()

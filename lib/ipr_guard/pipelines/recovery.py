@@ -58,12 +58,6 @@ def published_runs(spark: SparkSession, lakehouse: str) -> DataFrame | None:
     return delta.read(spark, path).where(F.col("status") == "published")
 
 
-def published_run_ids(spark: SparkSession, lakehouse: str) -> set[str]:
-    """Run ids with a marker."""
-    runs = published_runs(spark, lakehouse)
-    return set() if runs is None else {r[0] for r in runs.select("run_id").collect()}
-
-
 def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
     """Run dates with a marker."""
     runs = published_runs(spark, lakehouse)
@@ -74,20 +68,18 @@ def _marker_versions(gold_versions: str | None) -> dict[str, int]:
     return {k: int(v) for k, v in json.loads(gold_versions).items() if v is not None} if gold_versions else {}
 
 
-def published_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
-    """Each gold table's version as of the latest published run ({} before any)."""
-    runs = published_runs(spark, lakehouse)
-    last = None if runs is None else (runs.orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
-                                      .select("gold_versions").first())
-    return _marker_versions(last[0]) if last else {}
-
-
 def _published_state(spark: SparkSession, lakehouse: str) -> tuple[set[str], dict[str, int]]:
-    """published_run_ids and published_versions from one read of the markers."""
+    """The run ids with a marker, and each table's version as of the latest of them (last finished,
+    then largest run id), from one read of the markers (a row per run)."""
     runs = published_runs(spark, lakehouse)
     rows = [] if runs is None else runs.select("run_id", "finished_at", "gold_versions").collect()
     last = max(rows, key=lambda r: (r["finished_at"], r["run_id"]), default=None)
     return {r["run_id"] for r in rows}, _marker_versions(last["gold_versions"]) if last else {}
+
+
+def published_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
+    """Each gold table's version as of the latest published run ({} before any)."""
+    return _published_state(spark, lakehouse)[1]
 
 
 def roll_back_incomplete(spark: SparkSession, lakehouse: str) -> list[str]:
