@@ -114,7 +114,7 @@ def published_runs(spark: SparkSession, lakehouse: str) -> list[dict]:
     if not rows:
         raise UsageError(f"no published run in {lakehouse}: run the nightly first")
     return [{"run_date": r["run_date"], "run_id": r["run_id"],
-             "gold_versions": {k: int(v) for k, v in json.loads(r["gold_versions"] or "{}").items() if v is not None}}
+             "gold_versions": recovery.marker_versions(r["gold_versions"])}
             for r in rows]
 
 
@@ -153,14 +153,9 @@ def candidate_rows(tables: _Tables, runs: list[dict], merchant_id: str) -> list[
                          f"(removed by VACUUM after the retention window?): {first}") from None
 
 
-def _networks(tables: _Tables, spark: SparkSession, lakehouse: str) -> DataFrame:
-    """gold/store_networks as the latest published run recorded it (its latest version if not recorded)."""
-    path = catalog.table_path(lakehouse, "gold/store_networks")
-    if not delta.exists(spark, path):
-        tables.versions["gold/store_networks"] = None
-        return spark.createDataFrame([], NETWORKS_SCHEMA)
-    version = recovery.published_versions(spark, lakehouse).get("store_networks")
-    return tables.read("gold/store_networks", NETWORKS_SCHEMA, version).select(*NETWORKS_SCHEMA.fieldNames())
+def _networks(tables: _Tables) -> DataFrame:
+    """gold/store_networks at its latest version (the networks job writes it, outside the run marker)."""
+    return tables.read("gold/store_networks", NETWORKS_SCHEMA).select(*NETWORKS_SCHEMA.fieldNames())
 
 
 def _months(start: dt.date, end: dt.date) -> list[str]:
@@ -214,7 +209,7 @@ def build(spark: SparkSession, cfg: Config, merchant_id: str, start: dt.date, en
         InputError: a published closure_candidates version can no longer be read.
     """
     tables, runs, s, profile = _checked_inputs(spark, cfg, merchant_id, start, end)
-    lakehouse, tz, m = cfg.lakehouse, cfg.timezone, F.col("merchant_id") == F.lit(merchant_id)
+    tz, m = cfg.timezone, F.col("merchant_id") == F.lit(merchant_id)
     cached: list[DataFrame] = []
 
     def kept(df: DataFrame) -> DataFrame:
@@ -251,7 +246,7 @@ def build(spark: SparkSession, cfg: Config, merchant_id: str, start: dt.date, en
                         key=lambda b: (-b["infringing_gmv"], b["brand_id"] or ""))
         statuses = {r["status"]: r for r in _rows(tx.order_statuses(store_orders, store_infringing, start, end, tz),
                                                   "status")}
-        latest = kept(tx.latest_networks(_networks(tables, spark, lakehouse), end))
+        latest = kept(tx.latest_networks(_networks(tables), end))
         network = _rows(latest.where(m), "run_date")
         linked = _rows(tx.linked_stores(latest, tx.store_profile(s["merchants"], tz)).where(m), "linked_merchant_id")
     finally:

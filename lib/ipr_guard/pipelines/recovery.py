@@ -64,7 +64,8 @@ def published_dates(spark: SparkSession, lakehouse: str) -> set[dt.date]:
     return set() if runs is None else {r[0] for r in runs.select("run_date").distinct().collect()}
 
 
-def _marker_versions(gold_versions: str | None) -> dict[str, int]:
+def marker_versions(gold_versions: str | None) -> dict[str, int]:
+    """A run marker's `gold_versions` JSON as {table: version}, leaving out tables it recorded as absent."""
     return {k: int(v) for k, v in json.loads(gold_versions).items() if v is not None} if gold_versions else {}
 
 
@@ -74,7 +75,7 @@ def _published_state(spark: SparkSession, lakehouse: str) -> tuple[set[str], dic
     runs = published_runs(spark, lakehouse)
     rows = [] if runs is None else runs.select("run_id", "finished_at", "gold_versions").collect()
     last = max(rows, key=lambda r: (r["finished_at"], r["run_id"]), default=None)
-    return {r["run_id"] for r in rows}, _marker_versions(last["gold_versions"]) if last else {}
+    return {r["run_id"] for r in rows}, marker_versions(last["gold_versions"]) if last else {}
 
 
 def published_versions(spark: SparkSession, lakehouse: str) -> dict[str, int]:
