@@ -1,6 +1,7 @@
 """The README's demo, as a user runs it: the real command line, then the contract's own checker on its output."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -96,11 +97,22 @@ def run_next_commands(stdout: str, lake: Path, day: dt.date, published: int, env
         "kpis": ["\n7 days; charts in "],
         "share": ["view logistics__closure_candidates: columns run_date, merchant_id, recommended_action, risk_band"],
     }
-    for command in commands:
-        proc = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=600, env=env)
-        assert proc.returncode == 0, f"{command}\n{proc.stderr[-3000:]}"
+    # The first as a user types it, in a shell of its own: the console script, and the key file found
+    # through the lakehouse. The others in this process (the caller removed the key from the
+    # environment here too): the same parser and code, without paying a JVM start-up each.
+    first, *rest = commands
+    proc = subprocess.run(shlex.split(first), capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, f"{first}\n{proc.stderr[-3000:]}"
+    outputs = [(first, proc.stdout)]
+    for command in rest:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = cli.main(shlex.split(command)[1:])
+        assert code == 0, f"{command}\n{printed.getvalue()[-3000:]}"
+        outputs.append((command, printed.getvalue()))
+    for command, stdout in outputs:
         for text in expected[command.split()[1]]:
-            assert text in proc.stdout, f"{command}\n{proc.stdout[-3000:]}"
+            assert text in stdout, f"{command}\n{stdout[-3000:]}"
 
 
 def test_a_lakehouse_records_its_key_file_for_the_next_commands(tmp_path, monkeypatch):
@@ -125,7 +137,7 @@ def test_a_lakehouse_records_its_key_file_for_the_next_commands(tmp_path, monkey
 
 
 @pytest.mark.slow
-def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark):
+def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark, monkeypatch):
     out = tmp_path / "demo"
     # The demo trains on 400 stores: 3 GB rather than the tests' 2 GB (see conftest).
     env = {k: v for k, v in os.environ.items() if k != "IPR_GUARD_HMAC_KEY"} | {
@@ -169,4 +181,5 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark):
     assert_data_docs_work_offline(spark, lake, day, tmp_path)
     published = delta.read(spark, catalog.table_path(str(lake), "gold/closure_candidates")).where(
         F.col("run_date") == F.lit(day)).count()
+    monkeypatch.delenv("IPR_GUARD_HMAC_KEY", raising=False)
     run_next_commands(proc.stdout, lake, day, published, env)

@@ -40,11 +40,11 @@ def test_early_kills_reruns_and_a_forced_run_publish_what_an_undisturbed_run_doe
     expected = published(spark, reference)
     assert published(spark, lake) == expected
 
-    # Three reruns change nothing, not even a table version.
+    # A rerun changes nothing, not even a table version (a second one would only pay its start-up again:
+    # it finds the same marker).
     versions = gold_versions(spark, lake)
-    for _ in range(3):
-        again = run_ok(nightly(landing, lake))
-        assert "already published" in again.stdout, again.stdout[-1500:]
+    again = run_ok(nightly(landing, lake))
+    assert "already published" in again.stdout, again.stdout[-1500:]
     assert gold_versions(spark, lake) == versions
 
     # --force recomputes the day exactly (new versions, same contents), and a kill after its vacuum

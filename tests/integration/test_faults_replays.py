@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.crash import (AFTER_MARKER, DATE, FIRST, KILLS_LATE, cli, crash_landing, gold_versions,
+from tests.integration.crash import (AFTER_MARKER, DATE, FIRST, KILLS_LATE, cli, crash_landing,
                                      kill_in_turn, killed, nightly, published, run_ok, undisturbed_lakes)
 
 
@@ -27,10 +27,8 @@ def test_an_interrupted_backfill_and_late_kills_publish_what_undisturbed_runs_do
     landing, first_day, reference = undisturbed_lakes(tmp_path_factory)
     expected = published(spark, reference)
     assert published(spark, backfilled) == expected
-    # Once more: everything is published, nothing runs.
-    versions = gold_versions(spark, backfilled)
-    idle = run_ok(cli(*backfill))
-    assert gold_versions(spark, backfilled) == versions, idle.stderr[-1500:]
+    # (A backfill over published days only skips them, as the restart skipped the first; a rerun of a
+    # published day changing nothing is test_faults.py's.)
 
     # Kills at KILLS_LATE (in CI: in the middle of the silver writes, between two gold commits and after
     # the last one). The next run rolls back the last one's gold commits, publishes, and is killed after

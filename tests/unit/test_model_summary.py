@@ -114,3 +114,18 @@ def test_the_registry_reader_finds_the_scoring_version_and_the_last_training(cfg
     assert scoring_status(c, D31, v1).last_training.reason == "gated"
     # A version this registry does not hold (a lakehouse copied without its MLflow store).
     assert scoring_status(c, D31, "99").scored_by == Training(None, "99", threshold=c.model.operating_threshold)
+
+
+def test_a_lakehouse_without_a_store_has_no_champion_and_reading_it_creates_none(cfg, tmp_path):
+    # The nightly only reads the registry: on a fresh lakehouse it must not create the SQLite store.
+    from ipr_guard.model.registry import load_champion
+    lake = tmp_path / "fresh"
+    c = dataclasses.replace(cfg.with_paths(lakehouse=str(lake)), model=dataclasses.replace(cfg.model, name=NAME))
+    assert load_champion(None, c) is None
+    assert scoring_status(c, D31, None) == ScoringStatus(NAME, None, None)
+    # A version named by gold in a lakehouse copied without its store: known by number only.
+    assert scoring_status(c, D31, "3") == ScoringStatus(NAME, Training(None, "3", threshold=c.model.operating_threshold))
+    assert not (lake / "mlflow").exists()
+    # Once a job has created the store, it is read as before.
+    configure_tracking(c)
+    assert (lake / "mlflow" / "mlflow.db").is_file() and load_champion(None, c) is None

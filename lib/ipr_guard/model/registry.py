@@ -30,7 +30,7 @@ from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, NO_CHAMPION, Decisi
                                        alias_of, decide, ensure_alias, load_version, register_version,
                                        validation_metrics, version_by_alias, version_for_run_date)
 from ipr_guard.model.status import SKIPPED, ScoringStatus, Training
-from ipr_guard.model.tracking import EXPERIMENT_NAME, client_for, configure_tracking, quiet_mlflow
+from ipr_guard.model.tracking import EXPERIMENT_NAME, client_for, configure_tracking, quiet_mlflow, store_exists
 from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, assembled_features, evaluate, feature_importance,
                                       fit_candidates, score_sample, split_by_time, with_score)
 
@@ -215,6 +215,8 @@ def load_champion(spark: SparkSession, cfg: Config) -> tuple[PipelineModel, str,
         cfg: validated configuration (tracking store, model name, default threshold).
     """
     del spark  # mlflow.spark loads into the active session; the argument documents that one must exist.
+    if not store_exists(cfg):
+        return None
     configure_tracking(cfg)
     name = cfg.model.name
     mv = version_by_alias(client_for(cfg), name, CHAMPION)
@@ -344,6 +346,10 @@ def scoring_status(cfg: Config, run_date: dt.date, version: str | None) -> Scori
         run_date: the run date whose list is described.
         version: the model version that scored it (gold model_version), or None for policy rules only.
     """
+    if not store_exists(cfg):
+        # Nothing was ever trained here; a version still named by gold came with a copied lakehouse.
+        return ScoringStatus(cfg.model.name, None if version is None else
+                             Training(None, str(version), threshold=cfg.model.operating_threshold))
     configure_tracking(cfg)
     client = client_for(cfg)
     scored = None

@@ -58,6 +58,18 @@ def tracking_uri_for(cfg: Config) -> str:
     return f"sqlite:///{root / 'mlflow.db'}"
 
 
+def store_exists(cfg: Config) -> bool:
+    """False only for the local SQLite store when its file is missing: it then holds no model at all.
+
+    A nightly only reads the registry; on a fresh lakehouse (or one whose jobs never trained) it can
+    answer "no champion" without creating the store, which costs seconds per run.
+    """
+    if cfg.model.tracking_uri:
+        return True
+    root = mlflow_root(cfg)
+    return root is None or (root / "mlflow.db").is_file()
+
+
 @contextlib.contextmanager
 def quiet_mlflow() -> Iterator[None]:
     """Silences MLflow's routine INFO logs and Python warnings for the duration of the block.
