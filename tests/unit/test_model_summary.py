@@ -11,7 +11,7 @@ import datetime as dt
 import mlflow
 import pandas as pd
 
-from ipr_guard.model.registry import CHALLENGER, CHAMPION, record_skipped_training, scoring_status
+from ipr_guard.model.registry import CHALLENGER, CHAMPION, load_champion, record_skipped_training, scoring_status
 from ipr_guard.model.status import ScoringStatus, Training, describe
 from ipr_guard.model.tracking import client_for, configure_tracking
 from ipr_guard.pipelines.nightly import RunResult
@@ -118,7 +118,6 @@ def test_the_registry_reader_finds_the_scoring_version_and_the_last_training(cfg
 
 def test_a_lakehouse_without_a_store_has_no_champion_and_reading_it_creates_none(cfg, tmp_path):
     # The nightly only reads the registry: on a fresh lakehouse it must not create the SQLite store.
-    from ipr_guard.model.registry import load_champion
     lake = tmp_path / "fresh"
     c = dataclasses.replace(cfg.with_paths(lakehouse=str(lake)), model=dataclasses.replace(cfg.model, name=NAME))
     assert load_champion(None, c) is None

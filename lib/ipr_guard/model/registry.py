@@ -290,6 +290,11 @@ def record_skipped_training(cfg: Config, run_date: dt.date, reason: str) -> None
     client.set_terminated(run.info.run_id)
 
 
+def _unregistered(cfg: Config, version: str) -> Training:
+    """A version gold names but the registry does not hold: known by its number only."""
+    return Training(None, str(version), threshold=cfg.model.operating_threshold)
+
+
 def _run_date(tags: dict[str, str]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(tags.get("run_date", ""))
@@ -348,8 +353,7 @@ def scoring_status(cfg: Config, run_date: dt.date, version: str | None) -> Scori
     """
     if not store_exists(cfg):
         # Nothing was ever trained here; a version still named by gold came with a copied lakehouse.
-        return ScoringStatus(cfg.model.name, None if version is None else
-                             Training(None, str(version), threshold=cfg.model.operating_threshold))
+        return ScoringStatus(cfg.model.name, None if version is None else _unregistered(cfg, version))
     configure_tracking(cfg)
     client = client_for(cfg)
     scored = None
@@ -360,5 +364,5 @@ def scoring_status(cfg: Config, run_date: dt.date, version: str | None) -> Scori
             if not _not_found(e):
                 raise
             # Not in this registry (e.g. a lakehouse copied without its MLflow store): say what is known.
-            scored = Training(None, str(version), threshold=cfg.model.operating_threshold)
+            scored = _unregistered(cfg, version)
     return ScoringStatus(cfg.model.name, scored, _last_training(client, cfg, run_date))

@@ -51,11 +51,17 @@ def tracking_uri_for(cfg: Config) -> str:
     """
     if cfg.model.tracking_uri:
         return str(cfg.model.tracking_uri)
-    root = mlflow_root(cfg)
-    if root is None:
+    db = _sqlite_file(cfg)
+    if db is None:
         raise UsageError("no MLflow tracking store: set model.tracking_uri (the lakehouse "
                          f"{cfg.lakehouse!r} is not a local folder that could hold a SQLite store)")
-    return f"sqlite:///{root / 'mlflow.db'}"
+    return f"sqlite:///{db}"
+
+
+def _sqlite_file(cfg: Config) -> Path | None:
+    """The local store's database file, `<lakehouse>/mlflow/mlflow.db`; None for a remote lakehouse."""
+    root = mlflow_root(cfg)
+    return root / "mlflow.db" if root else None
 
 
 def store_exists(cfg: Config) -> bool:
@@ -66,8 +72,8 @@ def store_exists(cfg: Config) -> bool:
     """
     if cfg.model.tracking_uri:
         return True
-    root = mlflow_root(cfg)
-    return root is None or (root / "mlflow.db").is_file()
+    db = _sqlite_file(cfg)
+    return db is None or db.is_file()
 
 
 @contextlib.contextmanager
