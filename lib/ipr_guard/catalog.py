@@ -182,6 +182,7 @@ def table_path(lakehouse: str, ref: str) -> str:
 # Files for people (reports, dossiers) live beside the tables, in one folder of the lakehouse.
 REPORTS_FOLDER = "reports"
 DOSSIERS_FOLDER = "dossiers"
+BRAND_REPORTS_FOLDER = "brands"
 
 
 def reports_path(lakehouse: str, *parts: str) -> str:
@@ -192,3 +193,8 @@ def reports_path(lakehouse: str, *parts: str) -> str:
 def dossier_path(lakehouse: str, name: str) -> str:
     """`<lakehouse>/reports/dossiers/<name>`: one store's evidence dossier folder (`M_D1_D2`)."""
     return reports_path(lakehouse, DOSSIERS_FOLDER, name)
+
+
+def brand_report_path(lakehouse: str, name: str) -> str:
+    """`<lakehouse>/reports/brands/<name>`: one brand's report folder for rights holders (`B_D1_D2`)."""
+    return reports_path(lakehouse, BRAND_REPORTS_FOLDER, name)

@@ -186,6 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, paths=False)
     p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
 
+    p = sub.add_parser("brand-report", help="write a brand's infringing stores for its rights holder (JSON, HTML)",
+                       description="Writes <lakehouse>/reports/brands/B_START_END/ with brand_report.json (sorted "
+                                   "keys; its SHA-256 is printed and stated in the page) and brand_report.html "
+                                   "(self-contained): the stores with infringing listings of the brand that sold "
+                                   "on them or had evidence against them in the period, with their infringing "
+                                   "GMV, takedowns, notices and response times, and test buys. Only the columns "
+                                   "sharing.rights_holders.brand_report grants; each request is recorded in "
+                                   "meta/share_access_log. No personal data.")
+    p.add_argument("--brand", required=True, help="brand_id of the brand (in silver brands)")
+    p.add_argument("--start", required=True, type=parse_date, help="first day of the period (market time zone)")
+    p.add_argument("--end", required=True, type=parse_date, help="last day of the period (inclusive)")
+    _common(p, paths=False)
+    p.add_argument("--lakehouse", help="folder (or object-store URI) holding the Delta tables and reports")
+
     p = sub.add_parser("maintain", help="compact small files (OPTIMIZE) and VACUUM every Delta table",
                        description="Under the lakehouse lock (never during a nightly): compacts the small files "
                                    "of every bronze, silver, gold, meta and quarantine Delta table, VACUUMs them "
@@ -353,6 +367,17 @@ def cmd_dossier(args) -> int:
     return 0
 
 
+def cmd_brand_report(args) -> int:
+    from ipr_guard.pipelines import brand_report
+    if args.end < args.start:
+        raise UsageError(f"--end {args.end} is before --start {args.start}")
+    cfg = _load(args)
+    if not cfg.lakehouse:
+        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+    print(brand_report.run(_session(cfg), cfg, args.brand, args.start, args.end).summary())
+    return 0
+
+
 def cmd_maintain(args) -> int:
     from zoneinfo import ZoneInfo
     from ipr_guard.pipelines import maintain
@@ -393,7 +418,7 @@ COMMANDS = {"nightly": cmd_nightly, "backfill": cmd_backfill, "train": cmd_train
             "evaluate": cmd_evaluate, "generate": cmd_generate, "demo": cmd_demo, "share": cmd_share, "jars": cmd_jars,
             "assets": cmd_assets, "maintain": cmd_maintain, "candidates": cmd_candidates, "kpis": cmd_kpis,
             "review": cmd_review, "privacy-notice": cmd_privacy_notice, "dossier": cmd_dossier,
-            "networks": cmd_networks}
+            "brand-report": cmd_brand_report, "networks": cmd_networks}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,10 @@ import yaml
 
 from ipr_guard.errors import UsageError
 from ipr_guard.schema import TABLES
+# The brand report's columns and the personal ones are the transforms' own lists, so a grant is checked
+# against what the report can show.
+from ipr_guard.transforms.brand_report import STORE_COLUMNS
+from ipr_guard.transforms.dossier import PERSONAL_COLUMNS
 
 # Gold tables an affiliate may be granted, and the ones with a risk_score (so a risk_band can be derived).
 SHAREABLE_TABLES = ("closure_candidates", "listing_risk", "enforcement_kpis")
@@ -147,12 +151,15 @@ class SharingConfig:
 
     Attributes:
         affiliates: affiliate -> gold table -> the columns it may see, in view order.
+        rights_holder_columns: the brand report's columns a rights holder may see, in the report's order
+            (``sharing.rights_holders.brand_report``); empty: rights holders get no brand report.
         risk_bands: band name -> lowest risk_score of the band; a score gets the band with the highest
             cut point it reaches (NULL below every cut point).
     """
 
     affiliates: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     risk_bands: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RISK_BANDS))
+    rights_holder_columns: tuple[str, ...] = ()
 
     def granted(self, affiliate: str, table: str) -> tuple[str, ...] | None:
         """The columns of `table` granted to `affiliate`, or None when the table is not granted."""
@@ -288,12 +295,13 @@ def parse_sharing(raw: dict[str, Any] | None) -> SharingConfig:
 
     Raises:
         ValueError: an unknown gold table (named), a bad affiliate name, an empty or non-string column
-            list, risk_band granted on a table without risk_score, or a bad risk band cut point.
+            list, risk_band granted on a table without risk_score, a bad risk band cut point, or a
+            rights holders' column that is personal or not in the brand report (named).
     """
     raw = raw or {}
     if not isinstance(raw, dict):
         raise ValueError("sharing must be a mapping with affiliates (and optionally risk_bands)")
-    unknown_keys = sorted(set(raw) - {"affiliates", "risk_bands"})
+    unknown_keys = sorted(set(raw) - {"affiliates", "risk_bands", "rights_holders"})
     if unknown_keys:
         raise ValueError(f"sharing has unknown keys: {', '.join(unknown_keys)}")
     bands_raw = raw.get("risk_bands", DEFAULT_RISK_BANDS)
@@ -323,7 +331,28 @@ def parse_sharing(raw: dict[str, Any] | None) -> SharingConfig:
                                  f"({', '.join(SCORED_TABLES)})")
             grants[table] = tuple(dict.fromkeys(columns))  # duplicates dropped, order kept
         affiliates[affiliate] = grants
-    return SharingConfig(affiliates=affiliates, risk_bands=bands)
+    return SharingConfig(affiliates=affiliates, risk_bands=bands,
+                         rights_holder_columns=_rights_holder_columns(raw.get("rights_holders")))
+
+
+def _rights_holder_columns(raw: Any) -> tuple[str, ...]:
+    """``sharing.rights_holders`` validated: the brand report's columns, never a personal one."""
+    raw = raw or {}
+    if not isinstance(raw, dict) or set(raw) - {"brand_report"}:
+        raise ValueError("sharing.rights_holders must be a mapping with brand_report: [columns]")
+    columns = raw.get("brand_report")
+    if columns is None:
+        return ()
+    where = "sharing.rights_holders.brand_report"
+    if not isinstance(columns, list) or not columns or not all(isinstance(c, str) and c for c in columns):
+        raise ValueError(f"{where} must be a non-empty list of column names")
+    personal = [c for c in columns if c in PERSONAL_COLUMNS]
+    if personal:
+        raise ValueError(f"{where}: {', '.join(personal)} is personal data, never shown to a rights holder")
+    unknown = [c for c in columns if c not in STORE_COLUMNS]
+    if unknown:
+        raise ValueError(f"{where}: unknown column(s) {', '.join(unknown)} (known: {', '.join(STORE_COLUMNS)})")
+    return tuple(dict.fromkeys(columns))
 
 
 def _sharing(raw: dict) -> SharingConfig:

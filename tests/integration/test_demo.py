@@ -4,7 +4,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
 import os
 import re
 import shlex
@@ -72,6 +74,45 @@ def assert_data_docs_work_offline(spark, lake: Path, day: dt.date, tmp_path: Pat
     ARTIFACTS.mkdir(exist_ok=True)
     for name in ("index", "validation"):
         shutil.copy(tmp_path / "data_docs_shots" / f"{name}.png", ARTIFACTS / f"data_docs_demo_{name}.png")
+
+
+def assert_investigation_files(spark, lake: Path, stdout: str, before: dt.date, day: dt.date) -> None:
+    """The networks job after each night, the last night's reasons naming the networks of the night before,
+    the top candidate's dossier over the whole period and the brand report of its top brand."""
+    assert f"store networks for {before} (full)" in stdout and f"store networks for {day} (incremental)" in stdout
+    networks = delta.read(spark, catalog.table_path(str(lake), "gold/store_networks")).where(
+        F.col("run_date") == F.lit(before)).select("merchant_id", "network_id", "network_size")
+    candidates = delta.read(spark, catalog.table_path(str(lake), "gold/closure_candidates")).where(
+        F.col("run_date") == F.lit(day)).select("merchant_id", "rank", "reasons")
+    rows = candidates.join(networks, on="merchant_id", how="left").collect()
+    networked = [r for r in rows if r["network_id"]]
+    assert networked, "no candidate of the demo's last night is in a store network"
+    for r in rows:
+        named = [x for x in r["reasons"] if x.startswith("one of ")]
+        if r["network_id"]:
+            assert len(named) == 1 and named[0].startswith(f"one of {r['network_size']} stores sharing ") \
+                and f" (network {r['network_id']}); " in named[0], (r["merchant_id"], r["reasons"])
+        else:
+            assert named == [], (r["merchant_id"], r["reasons"])
+    top = min(rows, key=lambda r: r["rank"])["merchant_id"]
+    first_day = delta.read(spark, catalog.table_path(str(lake), "meta/ingest_log")).agg(
+        F.min("ingest_date")).first()[0]
+    folder = lake / "reports" / "dossiers" / f"{top}_{first_day}_{day}"
+    data = (folder / "dossier.json").read_bytes()
+    content = json.loads(data)
+    assert (content["merchant_id"], content["period_start"], content["period_end"]) == (
+        top, str(first_day), str(day))
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert f"written to {folder}: dossier.json (sha256 {sha256})" in stdout
+    assert sha256 in (folder / "dossier.html").read_text(encoding="utf-8")
+    assert (folder / "dossier.pdf").read_bytes().startswith(b"%PDF-")
+    by_gmv = [b["brand_id"] for b in content["infringing_gmv_by_brand"] if b["brand_id"]]
+    brand = (by_gmv or [x["brand_id"] for x in content["infringing_listings"]["listings"] if x["brand_id"]])[0]
+    report = lake / "reports" / "brands" / f"{brand}_{first_day}_{day}"
+    brand_content = json.loads((report / "brand_report.json").read_bytes())
+    assert brand_content["brand_id"] == brand
+    assert top in [store["merchant_id"] for store in brand_content["stores"]]
+    assert f"brand report: {report}" in stdout
 
 
 def run_next_commands(stdout: str, lake: Path, day: dt.date, published: int, env: dict) -> None:
@@ -179,6 +220,7 @@ def test_demo_publishes_outputs_that_pass_the_contract_check(tmp_path, spark, mo
     # The lakehouse names its key file (the path, not the key) for the commands the demo prints next.
     assert f"hmac_key_file: {key_file}" in (lake / "ipr-guard.yml").read_text(encoding="utf-8")
     assert_data_docs_work_offline(spark, lake, day, tmp_path)
+    assert_investigation_files(spark, lake, proc.stdout, before, day)
     published = delta.read(spark, catalog.table_path(str(lake), "gold/closure_candidates")).where(
         F.col("run_date") == F.lit(day)).count()
     monkeypatch.delenv("IPR_GUARD_HMAC_KEY", raising=False)

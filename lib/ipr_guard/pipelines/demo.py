@@ -1,7 +1,9 @@
 """The demo: a synthetic marketplace, then the schedule's order on the embedded default.
 
-The nightly for the day before the last (rules only: a fresh lakehouse has no champion), the train job
-and the promotion gate for that day, then the nightly for the last day, scored by the new champion.
+The nightly for the day before the last (rules only: a fresh lakehouse has no champion) and the store
+networks job, the train job and the promotion gate for that day, then the nightly for the last day, scored
+by the new champion, and its networks. Last, what an investigation sends out: the evidence dossier of the
+top candidate and the brand report of the brand it sold most infringing goods of.
 
 The demo leaves what the next commands on its lakehouse need: the path of the HMAC key file (never the
 key) is recorded in `<lakehouse>/ipr-guard.yml`, a configuration layer the command line reads for any
@@ -97,13 +99,38 @@ def next_commands(lakehouse: Path, review_csv: Path, run_date: dt.date, first_da
     return commands
 
 
+def write_evidence(spark, cfg: Config, start: dt.date, end: dt.date) -> list[str]:
+    """The dossier of the last night's top candidate over the whole demo period, and the brand report of the
+    brand it sold most infringing goods of; returns the lines that say where they are (or why not)."""
+    from pyspark.sql import functions as F
+
+    from ipr_guard.io import delta
+    from ipr_guard.pipelines import brand_report, dossier
+
+    top = delta.read(spark, catalog.table_path(cfg.lakehouse, "gold/closure_candidates")).where(
+        (F.col("run_date") == F.lit(end)) & (F.col("rank") == 1)).select("merchant_id").first()
+    if top is None:
+        return [f"dossier:     none (no closure candidate on {end})"]
+    written = dossier.run(spark, cfg, top["merchant_id"], start, end)
+    print(written.summary(), flush=True)
+    lines = [f"dossier:     {written.folder} (the top candidate, {top['merchant_id']}: JSON, HTML, PDF)"]
+    # By infringing GMV, else any infringing listing's brand (a store found out before it sold).
+    brands = [b for b in written.content["infringing_gmv_by_brand"] if b["brand_id"]] or [
+        item for item in written.content["infringing_listings"]["listings"] if item.get("brand_id")]
+    if not brands:
+        return lines + [f"brand report: none ({top['merchant_id']} has no infringing listing of a known brand)"]
+    report = brand_report.run(spark, cfg, brands[0]["brand_id"], start, end)
+    print(report.summary(), flush=True)
+    return lines + [f"brand report: {report.folder} (for the rights holder of {brands[0]['brand_id']})"]
+
+
 def run(cfg: Config, out: Path, stores: int, days: int, seed: int, build_session: Callable) -> int:
     """Generates `out/landing`, runs nightly, train, promote and nightly into `out/lakehouse`, prints where
     things are and what to run next."""
     # Imported here: the command line imports this module for lakehouse_overrides on every command.
     from ipr_guard.generate.marketplace import generate_marketplace
     from ipr_guard.pii import ensure_demo_key
-    from ipr_guard.pipelines import nightly, promote, train
+    from ipr_guard.pipelines import networks_step, nightly, promote, train
 
     t0 = time.monotonic()
     out = out.resolve()
@@ -120,10 +147,14 @@ def run(cfg: Config, out: Path, stores: int, days: int, seed: int, build_session
     spark = build_session(cfg)
     before = summary.end_date - dt.timedelta(days=1)
     print(nightly.run(spark, cfg, before).summary(), flush=True)
+    # The networks job after each nightly, as scheduled: the last night's reasons name the networks.
+    print(networks_step.run(spark, cfg, before).summary(), flush=True)
     print(train.run(spark, cfg, before), flush=True)
     print(promote.run(cfg, before).summary(), flush=True)
     result = nightly.run(spark, cfg, summary.end_date)
     print(result.summary())
+    print(networks_step.run(spark, cfg, summary.end_date).summary(), flush=True)
+    evidence = write_evidence(spark, cfg, summary.start_date, summary.end_date)
     settings = record_key_file(lake, key_file) if key_file else None
     reports = lake / "reports" / str(summary.end_date)
     print(f"\nlanding:     {out / 'landing'}\nground truth: {out / 'truth'}\nlakehouse:   {lake}"
@@ -132,6 +163,8 @@ def run(cfg: Config, out: Path, stores: int, days: int, seed: int, build_session
           f"\n  review list: {reports / 'closure_candidates.csv'} (open in a spreadsheet; fill in decision, "
           f"reviewer, note)\n  report:      {reports / 'report.html'} (open in a browser)"
           f"\n  data docs:   {reports / 'data_docs' / 'index.html'} (works offline)")
+    for line in evidence:
+        print(f"  {line}")
     affiliates = sorted(cfg.sharing.affiliates) if cfg.sharing else []
     commands = next_commands(lake, reports / "closure_candidates.csv", summary.end_date, summary.start_date,
                              affiliates[0] if affiliates else None)

@@ -6,18 +6,17 @@ what the dossier says a run published. The figures are `transforms/dossier.py`'s
 small results are collected. Every version read and every run used is recorded in the JSON's provenance;
 the JSON is written with sorted keys and no wall-clock time, so the same tables give the same bytes, and
 its SHA-256 is stated in the HTML and the PDF. Files go to `<lakehouse>/reports/dossiers/M_D1_D2/`.
+How tables are read and files written is `pipelines/evidence_files.py`'s, shared with the brand report.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -25,11 +24,9 @@ from ipr_guard import catalog
 from ipr_guard.config import Config
 from ipr_guard.errors import InputError, UsageError
 from ipr_guard.io import delta
-from ipr_guard.io.files import write_bytes
-from ipr_guard.pipelines import recovery
+from ipr_guard.pipelines import evidence_files as files
 from ipr_guard.pipelines.review import DECISIONS_SCHEMA
 from ipr_guard.reports import dossier as render
-from ipr_guard.schema import TABLES, silver_schema
 from ipr_guard.transforms import dossier as tx
 from ipr_guard.transforms import infringing
 
@@ -65,68 +62,12 @@ class DossierResult:
                 f"dossier.pdf ({self.pages} pages)")
 
 
-class _Tables:
-    """Reads tables by catalog name, each at one pinned version, and remembers the versions read."""
-
-    def __init__(self, spark: SparkSession, lakehouse: str):
-        self.spark, self.lakehouse, self.versions = spark, lakehouse, {}
-
-    def read(self, ref: str, schema: T.StructType, version: int | None = None) -> DataFrame:
-        """Table `ref` at `version` (default: its latest), or an empty frame of `schema` when it is absent."""
-        path = catalog.table_path(self.lakehouse, ref)
-        if version is None:
-            version = delta.version(self.spark, path)
-        self.versions[ref] = version
-        if version is None:
-            return self.spark.createDataFrame([], schema)
-        return delta.read(self.spark, path, version)
-
-    def silver(self, name: str) -> DataFrame:
-        return self.read(f"silver/{name}", silver_schema(TABLES[name]))
-
-
-def _plain(value):
-    """A collected value as JSON: dates as ISO text, rows and lists recursively."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _rows(df: DataFrame, *order: str, drop: tuple[str, ...] = ("merchant_id",)) -> list[dict]:
-    return [{k: _plain(v) for k, v in r.asDict(recursive=True).items() if k not in drop}
-            for r in df.orderBy(*order).collect()]
+    # The dossier is about one store: its id is said once, not on every row.
+    return files.rows(df, *order, drop=drop)
 
 
-def published_runs(spark: SparkSession, lakehouse: str) -> list[dict]:
-    """The latest published run of each run date: run_date, run_id, gold_versions, by run date.
-
-    Raises:
-        UsageError: the lakehouse has no published run.
-    """
-    runs = recovery.published_runs(spark, lakehouse)
-    latest = Window.partitionBy("run_date").orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
-    rows = [] if runs is None else (runs.withColumn("n", F.row_number().over(latest)).where(F.col("n") == 1)
-                                    .select("run_date", "run_id", "gold_versions").orderBy("run_date").collect())
-    if not rows:
-        raise UsageError(f"no published run in {lakehouse}: run the nightly first")
-    return [{"run_date": r["run_date"], "run_id": r["run_id"],
-             "gold_versions": recovery.marker_versions(r["gold_versions"])}
-            for r in rows]
-
-
-def first_delivery_day(tables: _Tables, runs: list[dict]) -> dt.date | None:
-    """The first delivery day taken in by a published run (meta/ingest_log), None when none is logged."""
-    log_rows = tables.read("meta/ingest_log", T.StructType([T.StructField("run_id", T.StringType()),
-                                                            T.StructField("ingest_date", T.DateType())]))
-    ids = [r["run_id"] for r in runs]
-    return log_rows.where(F.col("run_id").isin(ids)).agg(F.min("ingest_date")).first()[0]
-
-
-def candidate_rows(tables: _Tables, runs: list[dict], merchant_id: str) -> list[dict]:
+def candidate_rows(tables: files.Tables, runs: list[dict], merchant_id: str) -> list[dict]:
     """The store's closure_candidates rows of every published run, each read at the version its run recorded.
 
     Raises:
@@ -153,7 +94,7 @@ def candidate_rows(tables: _Tables, runs: list[dict], merchant_id: str) -> list[
                          f"(removed by VACUUM after the retention window?): {first}") from None
 
 
-def _networks(tables: _Tables) -> DataFrame:
+def _networks(tables: files.Tables) -> DataFrame:
     """gold/store_networks at its latest version (the networks job writes it, outside the run marker)."""
     return tables.read("gold/store_networks", NETWORKS_SCHEMA).select(*NETWORKS_SCHEMA.fieldNames())
 
@@ -178,20 +119,10 @@ def _listings(details: list[dict], evidence: list[dict], sales: list[dict]) -> l
 
 
 def _checked_inputs(spark: SparkSession, cfg: Config, merchant_id: str, start: dt.date,
-                    end: dt.date) -> tuple[_Tables, list[dict], dict[str, DataFrame], dict]:
+                    end: dt.date) -> tuple[files.Tables, list[dict], dict[str, DataFrame], dict]:
     """The tables, published runs, silver frames and the store's profile, after the request's checks."""
-    if end < start:
-        raise UsageError(f"--end {end} is before --start {start}")
-    if not cfg.lakehouse:
-        raise UsageError("no lakehouse: pass --lakehouse or set paths.lakehouse")
+    tables, runs = files.checked_period(spark, cfg, start, end)
     lakehouse = cfg.lakehouse
-    tables = _Tables(spark, lakehouse)
-    runs = published_runs(spark, lakehouse)
-    tables.versions["meta/runs"] = delta.version(spark, catalog.table_path(lakehouse, "meta/runs"))
-    first_day = first_delivery_day(tables, runs)
-    if first_day is None or start < first_day:
-        raise UsageError(f"the period starts on {start}, before the first delivery day "
-                         f"({first_day or 'none logged'}) of {lakehouse}: start on or after it")
     silver = {name: tables.silver(name) for name in SILVER}
     profile = _rows(tx.store_profile(silver["merchants"], cfg.timezone).where(F.col("merchant_id") == merchant_id),
                     "merchant_id", drop=())
@@ -285,49 +216,16 @@ def build(spark: SparkSession, cfg: Config, merchant_id: str, start: dt.date, en
     }
 
 
-def check_no_personal(content, where: str = "dossier") -> None:
-    """Fails if any key of the content is a personal column's name (a guard against a future edit)."""
-    if isinstance(content, dict):
-        for k, v in content.items():
-            if k in tx.PERSONAL_COLUMNS:
-                raise AssertionError(f"{where}.{k}: personal data must never be in a dossier")
-            check_no_personal(v, f"{where}.{k}")
-    elif isinstance(content, list):
-        for item in content:
-            check_no_personal(item, where)
-
-
-def dossier_json(content: dict) -> bytes:
-    """The JSON file's bytes: sorted keys, two-space indent, UTF-8, a final newline."""
-    return (json.dumps(content, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _write(spark: SparkSession, folder: str, files: dict[str, bytes]) -> str:
-    local = "://" not in folder or folder.startswith("file:")
-    if not local:
-        for name, data in files.items():
-            write_bytes(spark, f"{folder}/{name}", data)
-        return folder
-    # Plain files for a local folder (Hadoop's local file system would add .crc files beside them).
-    target = Path(folder.removeprefix("file:")).resolve()
-    target.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        tmp = target / f".{name}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(target / name)
-    return str(target)
-
-
 def run(spark: SparkSession, cfg: Config, merchant_id: str, start: dt.date, end: dt.date) -> DossierResult:
     """`ipr-guard dossier`: builds the dossier and writes its three files; returns what it wrote."""
     content = build(spark, cfg, merchant_id, start, end)
-    check_no_personal(content)
-    data = dossier_json(content)
+    files.check_no_personal(content)
+    data = files.canonical_json(content)
     sha256 = hashlib.sha256(data).hexdigest()
     pdf = render.render_pdf(content, sha256, render.figures(content))
-    files = {"dossier.json": data, "dossier.html": render.render_html(content, sha256).encode("utf-8"),
-             "dossier.pdf": pdf}
+    written_files = {"dossier.json": data, "dossier.html": render.render_html(content, sha256).encode("utf-8"),
+                     "dossier.pdf": pdf}
     folder = catalog.dossier_path(cfg.lakehouse, f"{quote(merchant_id, safe='')}_{start}_{end}")
-    written = _write(spark, folder, files)
+    written = files.write_files(spark, folder, written_files)
     log.info("dossier for %s written to %s", merchant_id, written)
     return DossierResult(written, sha256, render.page_count(content), content)

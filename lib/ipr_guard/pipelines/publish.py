@@ -18,11 +18,13 @@ from ipr_guard.io import delta
 from ipr_guard.pipelines.ingest import TableBatch
 from ipr_guard.schema import TABLES, silver_schema
 from ipr_guard.pipelines import model_step
+from ipr_guard.pipelines.networks_step import previous_networks
 from ipr_guard.pipelines.report_step import write_reports
 from ipr_guard.transforms.candidates import closure_candidates
 from ipr_guard.transforms.columns import market_date
 from ipr_guard.transforms.kpis import enforcement_kpis
 from ipr_guard.transforms.listing_risk import listing_risk, new_listing_matches
+from ipr_guard.transforms.network_reasons import network_reasons, with_network_reasons
 from ipr_guard.transforms.model_candidates import evidence_sentences, score_reasons, scored_candidates
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,19 @@ def rules_only_candidates(rules: DataFrame, features: DataFrame) -> DataFrame:
           for c in CANDIDATE_COLUMNS])
 
 
+def _named_networks(spark: SparkSession, cfg: Config, run_date: dt.date, candidates: DataFrame,
+                    enforcement_actions: DataFrame) -> DataFrame:
+    """The candidates with a reason naming their store network, from the networks job's last night before D
+    (a lakehouse where the job has not run yet gets the candidates unchanged)."""
+    if not delta.exists(spark, catalog.table_path(cfg.lakehouse, "gold/store_networks")):
+        return candidates  # no Spark job on a lakehouse the networks job never ran on
+    networks, last = previous_networks(spark, cfg, run_date)
+    if last is None:
+        return candidates
+    reasons = network_reasons(networks, enforcement_actions, run_date, cfg.timezone, tuple(cfg.rules.closure_reasons))
+    return with_network_reasons(candidates, reasons)
+
+
 def compute_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, changed: dict[str, DataFrame],
                     batches: dict[str, TableBatch], s: dict[str, DataFrame], features: DataFrame,
                     champion: model_step.Champion | None) -> dict[str, DataFrame]:
@@ -117,6 +132,7 @@ def compute_outputs(spark: SparkSession, cfg: Config, run_date: dt.date, changed
         ).select(*CANDIDATE_COLUMNS)
         store_scores = scored.select("merchant_id", "score")
         published_features = features.join(store_scores, on="merchant_id", how="left")
+    candidates = _named_networks(spark, cfg, run_date, candidates, s["enforcement_actions"])
     # A store a reviewer rejected lately stays off the list until new evidence (transforms.review).
     from ipr_guard.pipelines.review import read_decisions
     from ipr_guard.transforms.review import suppress_rejected

@@ -16,6 +16,10 @@ copied. In this session it is registered as a temporary view ``<affiliate>__<tab
 a metastore the same thing is a permanent view over the Delta path (see `view_sql`), readable by the
 affiliate's principal only, with no grant on the underlying table.
 
+Rights holders get no view: `ipr-guard brand-report` writes them a report of their brand's infringing
+stores with only the columns ``sharing.rights_holders.brand_report`` grants (`rights_holder_columns`);
+their requests are logged here too, as affiliate ``rights_holder:<brand_id>`` and table ``brand_report``.
+
 Every request, granted or refused, is appended to ``meta/share_access_log`` (affiliate, table, columns,
 granted, run_id, accessed_at). A request outside the grant raises `PermissionError`.
 """
@@ -33,6 +37,8 @@ from ipr_guard.io import delta
 
 # Columns computed in the view rather than read from the table.
 DERIVED_COLUMNS = ("risk_band",)
+# What a rights holder's request is logged as (the log's `table`).
+BRAND_REPORT = "brand_report"
 
 ACCESS_LOG_SCHEMA = T.StructType([
     T.StructField("affiliate", T.StringType()),
@@ -74,7 +80,7 @@ def publish_views(spark: SparkSession, lakehouse: str, affiliate: str, grants: S
     """
     tables = sorted(grants.affiliates.get(affiliate, {}))
     if not tables:
-        _log_access(spark, lakehouse, [(affiliate, None, [], False, run_id)])
+        log_access(spark, lakehouse, [(affiliate, None, [], False, run_id)])
         raise PermissionError(f"affiliate {affiliate!r} is granted no gold table")
     names, log_rows = [], []
     for table in tables:
@@ -83,7 +89,7 @@ def publish_views(spark: SparkSession, lakehouse: str, affiliate: str, grants: S
         df.createOrReplaceTempView(name)
         names.append(name)
         log_rows.append((affiliate, table, cols, True, run_id))
-    _log_access(spark, lakehouse, log_rows)
+    log_access(spark, lakehouse, log_rows)
     return names
 
 
@@ -125,8 +131,37 @@ def _granted_view(spark: SparkSession, lakehouse: str, affiliate: str, table: st
     return source.select(*exprs), asked
 
 
-def _log_access(spark: SparkSession, lakehouse: str, rows: list[tuple]) -> None:
-    """Appends access records (no data values, only names) to meta/share_access_log."""
+def rights_holder(brand_id: str) -> str:
+    """The access log's name for the rights holder of a brand: `rights_holder:<brand_id>`."""
+    return f"rights_holder:{brand_id}"
+
+
+def rights_holder_columns(spark: SparkSession, lakehouse: str, brand_id: str, grants: SharingConfig | None,
+                          run_id: str) -> tuple[str, ...]:
+    """The brand report's columns the rights holder of `brand_id` may see, in grant order.
+
+    A refusal is logged here; a granted request is logged by the caller with `log_access` once the report
+    is built, so that the log holds only reports that were written.
+
+    Raises:
+        PermissionError: no brand report column is granted to rights holders (the refusal is recorded).
+    """
+    columns = grants.rights_holder_columns if grants else ()
+    if not columns:
+        log_access(spark, lakehouse, [(rights_holder(brand_id), BRAND_REPORT, [], False, run_id)])
+        raise PermissionError("rights holders are granted no brand report column "
+                              "(sharing.rights_holders.brand_report in conf)")
+    return columns
+
+
+def log_access(spark: SparkSession, lakehouse: str, rows: list[tuple]) -> None:
+    """Appends access records (no data values, only names) to meta/share_access_log.
+
+    Args:
+        spark: the session.
+        lakehouse: the lakehouse root.
+        rows: (affiliate, table, columns, granted, run_id) per request; accessed_at is now, in UTC.
+    """
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # UTC, like the session's time zone
     records = [(a, t, cols, granted, run_id, now) for a, t, cols, granted, run_id in rows]
     delta.append(spark.createDataFrame(records, ACCESS_LOG_SCHEMA),
