@@ -99,6 +99,8 @@ class ModelConfig:
     promotion_margin: float
     seed: int
     hard_rules: tuple[str, ...] = ("shared_identity",)
+    min_validation_positives: int = 20
+    target_precision: float | None = None
     corroborated_rules: tuple[str, ...] = ("counterfeit_test_buy",)
 
 
@@ -391,7 +393,10 @@ def _model(raw: dict) -> ModelConfig:
         retrain_every_days=_num(raw, "model.retrain_every_days", 1, 3650, int),
         snapshot_every_days=_num(raw, "model.snapshot_every_days", 1, 365, int),
         validation_days=_num(raw, "model.validation_days", 1, 3650, int),
+        min_validation_positives=_num(raw, "model.min_validation_positives", 0, 1_000_000, int),
         operating_threshold=_num(raw, "model.operating_threshold", 0, 1),
+        target_precision=None if _get(raw, "model.target_precision") is None
+        else _num(raw, "model.target_precision", 0, 1),
         min_pr_auc=_num(raw, "model.min_pr_auc", 0, 1),
         min_precision=_num(raw, "model.min_precision", 0, 1),
         min_recall=_num(raw, "model.min_recall", 0, 1),

@@ -31,8 +31,16 @@ from tests.pii_scan import find_raw_values, raw_pii_values
 
 
 def report_folders(lake: Path) -> list[Path]:
-    """The per-run-date report folders, oldest first (not the `kpis` command's)."""
-    return sorted(p for p in (lake / "reports").iterdir() if p.is_dir() and not p.name.startswith("kpis_"))
+    """The per-run-date report folders, oldest first: not the `kpis` command's, nor dossiers or brand reports."""
+    return sorted(p for p in (lake / "reports").iterdir() if p.is_dir() and _is_date(p.name))
+
+
+def _is_date(name: str) -> bool:
+    try:
+        dt.date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
 
 
 def assert_reviewer_files(spark, lake: Path, stdout: str, tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def _meta(spark, c, name):
 
 def test_baseline_is_recorded_once_per_version(spark, lake):
     examples = spark.createDataFrame(model_rows(), SCHEMA)
-    train, validation = split_by_time(examples, lake.model.validation_days)
+    train, validation = split_by_time(examples, lake.model.validation_days, lake.model.min_validation_positives)
     # The logistic candidate alone: a few seconds, and its |coefficients| rank noise last.
     model = candidate_pipelines(FEATURES, seed=1)["lr"].fit(with_class_weight(train)[0])
     outcome = TrainOutcome(lake.model.name, "7", CHAMPION, CHAMPION, "test", {}, "run", 0.5, model=model)

@@ -170,3 +170,50 @@ def test_the_train_job_on_its_cadence_trains_only_when_due(spark, store, cfg, tm
         f"{c.model.retrain_every_days} days old and no drift was flagged)")
     assert _versions(c) == before
     configure_tracking(c)
+
+
+def test_a_pause_in_enforcement_grows_validation_and_a_target_precision_sets_the_threshold(spark, store):
+    import math
+
+    from ipr_guard.model.registry import scoring_status
+    from ipr_guard.model.status import describe
+    from ipr_guard.model.training import with_score
+    c = store[0]
+    # Enforcement paused for the latest 21 days: the stores closed then are not labelled yet.
+    rows = model_rows()
+    latest = max(r[1] for r in rows)
+    paused = [(r[0], r[1], 0.0 if r[1] > latest - dt.timedelta(days=21) else r[2], *r[3:]) for r in rows]
+    schema = ("merchant_id string, as_of_date date, label double, segment string, upheld_notices double, "
+              "price_gap double, noise double")
+    examples = spark.createDataFrame(paused, schema)
+    # Against labels that miss the unlabelled counterfeiters of the pause, 0.4 is what precision can reach.
+    target = _with_model(c, target_precision=0.4)
+    d4 = dt.date(2026, 11, 22)
+    outcome = train_and_register(spark, target, d4, examples, FEATURES, TABLES, gbt_max_iter=20)
+    tags = client_for(c).get_model_version(c.model.name, outcome.version).tags
+    window = int(tags["validation_window_days"])
+
+    # The smallest window from the latest date holding 20 positives, counted from the rows by hand.
+    def positives_within(days: int) -> int:
+        return sum(1 for r in paused if r[1] > latest - dt.timedelta(days=days) and r[2] == 1.0)
+    assert window > 21 and positives_within(window) >= 20 > positives_within(window - 1)
+    assert outcome.metrics["positives"] == positives_within(window)
+    assert tags["validation_note"] == (
+        f"validation covers the latest {window} days, not 21: the latest 21 held 0 positives, fewer than the 20 "
+        "needed to judge a model (model.min_validation_positives)")
+    # The threshold is the lowest on the 0.001 grid reaching precision 0.4 on those validation rows.
+    threshold = float(tags["threshold"])
+    assert outcome.threshold == threshold != c.model.operating_threshold and outcome.metrics["precision"] >= 0.4
+    validation = examples.where(F.col("as_of_date") > F.lit(latest - dt.timedelta(days=window)))
+    scored = with_score(outcome.model.transform(validation)).select("label", "score").collect()
+
+    def precision_at(t: float) -> float:
+        flagged = [r["label"] for r in scored if r["score"] >= t]
+        return sum(flagged) / len(flagged)
+    assert precision_at(threshold) == pytest.approx(outcome.metrics["precision"])
+    below = [r["score"] for r in scored if r["score"] < threshold]
+    if below:
+        assert precision_at(math.floor(max(below) * 1000) / 1000) < 0.4
+    # The night's sentence says why validation reaches back further than configured.
+    assert tags["validation_note"] in describe(scoring_status(c, d4, outcome.version))
+    assert _alias_version(c) == "1"

@@ -81,13 +81,14 @@ def test_plots_return_figures_for_data_and_for_empty_frames():
     assert list(precision) == pytest.approx([1, 1, 2 / 3, 2 / 4, 3 / 5, 3 / 6])
 
 
-def test_split_counts_sides_and_labels(spark):
-    from ipr_guard.pipelines.model_step import split_counts
+def test_day_label_counts_and_the_split_sides(spark):
+    from ipr_guard.model.training import day_label_counts, plan_split
     d = dt.date(2026, 10, 31)
-    rows = [(d, 1), (d, 0), (d - dt.timedelta(days=21), 1),  # the cutoff day itself trains
-            (d - dt.timedelta(days=30), 0), (d - dt.timedelta(days=30), 0)]
-    examples = spark.createDataFrame(rows, "as_of_date date, label int")
-    assert split_counts(examples, 21) == {("train", 1): 1, ("train", 0): 2, ("validation", 1): 1,
-                                          ("validation", 0): 1}
-    assert split_counts(examples.limit(0), 21) == {("train", 1): 0, ("train", 0): 0, ("validation", 1): 0,
-                                                   ("validation", 0): 0}
+    rows = [(d, 1.0), (d, 0.0), (d - dt.timedelta(days=21), 1.0),  # the cutoff day itself trains
+            (d - dt.timedelta(days=30), 0.0), (d - dt.timedelta(days=30), 0.0)]
+    examples = spark.createDataFrame(rows, "as_of_date date, label double")
+    counts = day_label_counts(examples)
+    assert sorted(counts) == [(d - dt.timedelta(days=30), 0, 2), (d - dt.timedelta(days=21), 1, 0), (d, 1, 1)]
+    assert plan_split(counts, 21).counts == {("train", 1): 1, ("train", 0): 2, ("validation", 1): 1,
+                                             ("validation", 0): 1}
+    assert day_label_counts(examples.limit(0)) == []

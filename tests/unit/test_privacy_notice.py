@@ -174,6 +174,17 @@ def test_a_changed_grant_is_covered_or_refused():
         notice.build_notice(unlabelled, "en")
 
 
+def test_rights_holders_are_named_only_when_a_brand_report_is_granted(local_cfg, english):
+    report = ("A rights holder can get a report on its own brands. It lists the stores found selling fakes of "
+              "them, with the store's ID and name and figures on those sales, takedowns, notices and test buys. "
+              "It holds no personal data. Every report is logged.")
+    assert report in english and "sends no data to rights holders" not in english
+    none = dataclasses.replace(local_cfg, sharing=dataclasses.replace(local_cfg.sharing, rights_holder_columns=()))
+    text = notice.render_markdown(notice.build_notice(none, "en"))
+    assert "IPR Guard sends no data to rights holders." in text and report not in text
+    assert "权利人可以获取关于其自有品牌的报告" in notice.render_markdown(notice.build_notice(local_cfg, "zh"))
+
+
 def test_windows_and_settings_come_from_the_config(english):
     assert "older copies of the tables can still hold your data for up to 7 days (168 hours)." in english
     assert "- Erasure window: 7 days (168 hours)." in english

@@ -90,7 +90,8 @@ def decide(new: dict[str, float], champion: tuple[str, dict[str, float]] | None,
     """The promotion gate.
 
     A new model can be champion only if its validation PR-AUC, precision and recall (at the operating
-    threshold) reach `min_pr_auc`, `min_precision` and `min_recall`; if there is a champion, its PR-AUC
+    threshold) reach `min_pr_auc`, `min_precision` and `min_recall`, on validation data holding at least
+    `min_validation_positives` positives; if there is a champion, its PR-AUC
     on the same validation data plus `promotion_margin` must also be reached.
 
     Args:
@@ -106,6 +107,11 @@ def decide(new: dict[str, float], champion: tuple[str, dict[str, float]] | None,
                   ("precision", "precision", f" at threshold {t:g}", "min_precision", m.min_precision),
                   ("recall", "recall", f" at threshold {t:g}", "min_recall", m.min_recall))
               if new[key] < limit]
+    held = new.get("positives")
+    if held is not None and held < m.min_validation_positives:
+        # Figures on a handful of positives say little: one more closure swings precision and recall.
+        misses.append(f"validation holds {int(held)} positives, under min_validation_positives "
+                      f"{m.min_validation_positives}: too few to judge it")
     if misses:
         return Decision(CHALLENGER, "; ".join(misses))
     if champion is None:

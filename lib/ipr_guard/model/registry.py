@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mlflow
 import pandas as pd
@@ -24,7 +24,7 @@ from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame, SparkSession
 
 from ipr_guard import charts
-from ipr_guard.config import Config
+from ipr_guard.config import Config, ModelConfig
 from ipr_guard.model.drift import NightDrift
 from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, NO_CHAMPION, Decision, _not_found,
                                        alias_of, decide, ensure_alias, load_version, register_version,
@@ -32,7 +32,9 @@ from ipr_guard.model.promotion import (CHALLENGER, CHAMPION, NO_CHAMPION, Decisi
 from ipr_guard.model.status import SKIPPED, ScoringStatus, Training
 from ipr_guard.model.tracking import EXPERIMENT_NAME, client_for, configure_tracking, quiet_mlflow, store_exists
 from ipr_guard.model.training import (KEY_COLS, MODEL_TYPES, assembled_features, evaluate, feature_importance,
-                                      fit_candidates, score_sample, split_by_time, with_score)
+                                      TimeSplit, day_label_counts, fit_candidates, plan_split,
+                                      score_label_counts, score_sample, split_at, threshold_for_precision,
+                                      with_score)
 
 __all__ = ["CHALLENGER", "CHAMPION", "TrainOutcome", "load_champion", "record_skipped_training", "score",
            "scoring_status", "train_and_register", "training_reason"]
@@ -107,6 +109,22 @@ def _champion_verdict(client: MlflowClient, cfg: Config, validation: DataFrame,
     return decide(new, (str(mv.version), old), cfg.model), old, at_training
 
 
+def operating_threshold(model: PipelineModel, validation: DataFrame, m: ModelConfig) -> tuple[float, str]:
+    """A model's operating threshold and, when the target was not reached, why the configured one stands.
+
+    With `model.target_precision` set, the threshold is the lowest on a 0.001 grid whose flagged
+    validation rows reach that precision against the labels (so it follows the model and the data rather
+    than a constant); without one, or when no threshold reaches it, `model.operating_threshold`.
+    """
+    if m.target_precision is None:
+        return m.operating_threshold, ""
+    found = threshold_for_precision(score_label_counts(model, validation), m.target_precision)
+    if found is None:
+        return m.operating_threshold, (f"no threshold reaches precision {m.target_precision:g} on validation: "
+                                       f"the configured operating_threshold {m.operating_threshold:g} stands")
+    return found, ""
+
+
 def _log_plots(model: PipelineModel, validation: DataFrame, feature_cols: list[str], cfg: Config) -> None:
     # The report's own figures, so a training run's plots read like the model section of the report.
     sample = score_sample(model, validation, seed=cfg.model.seed)
@@ -128,7 +146,7 @@ def _signature(model: PipelineModel, train: DataFrame, feature_cols: list[str]):
 
 def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, examples: DataFrame,
                        feature_cols: list[str], table_versions: dict[str, int], *,
-                       gbt_max_iter: int = 50) -> TrainOutcome:
+                       gbt_max_iter: int = 50, split: TimeSplit | None = None) -> TrainOutcome:
     """Trains, logs and registers the run date's classifier as `challenger`, with the gate's verdict.
 
     Splits `examples` by time, fits the GBT and logistic-regression candidates, keeps the one with the
@@ -145,6 +163,8 @@ def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, exam
         feature_cols: the model's inputs, in order.
         table_versions: Delta table name -> version the examples were built from (logged for lineage).
         gbt_max_iter: boosting rounds of the GBT candidate.
+        split: the time split already planned from these examples (`training.plan_split`); planned here
+            from `model.validation_days` and `model.min_validation_positives` when None.
 
     Returns:
         The registered version, its alias and the gate's verdict with why.
@@ -162,20 +182,31 @@ def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, exam
 
     data = examples.select(*KEY_COLS, "label", "segment", *feature_cols).cache()
     try:
-        train, validation = split_by_time(data, m.validation_days)
-        n_train, n_val = train.count(), validation.count()
+        if split is None:
+            split = plan_split(day_label_counts(data), m.validation_days, m.min_validation_positives)
+        train, validation = split_at(data, split.cutoff)
+        n_train = split.counts[("train", 0)] + split.counts[("train", 1)]
+        n_val = split.counts[("validation", 0)] + split.counts[("validation", 1)]
         if n_val == 0:
-            raise ValueError(f"no validation examples in the last {m.validation_days} days")
+            raise ValueError(f"no validation examples in the last {split.window_days} days")
         models, pos_weight = fit_candidates(train, feature_cols, m.seed, gbt_max_iter)
-        candidates = {key: evaluate(model, validation, m.operating_threshold) for key, model in models.items()}
+        thresholds = {key: operating_threshold(model, validation, m) for key, model in models.items()}
+        candidates = {key: evaluate(model, validation, thresholds[key][0]) for key, model in models.items()}
         # Ties go to the GBT (listed first): max keeps the first of equal keys.
         chosen = max(candidates, key=lambda key: candidates[key]["pr_auc"])
         new = candidates[chosen]
+        # From here on the chosen model's threshold is the operating threshold: the gate, the plots and
+        # the version's `threshold` tag (which scoring reads) all use it.
+        m = replace(m, operating_threshold=thresholds[chosen][0])
+        cfg = replace(cfg, model=m)
         decision, champion_metrics, compared = _champion_verdict(client, cfg, validation, new)
         # `promotion` is the gate's verdict; `promotion_applied` says whether the promote job has acted on it.
         tags = {"run_date": run_date.isoformat(), "threshold": str(m.operating_threshold),
                 "promotion": decision.alias, "promotion_reason": decision.reason, "promotion_applied": "false",
-                **compared}
+                "validation_window_days": str(split.window_days), **compared}
+        notes = [n for n in (split.note, thresholds[chosen][1]) if n]
+        if notes:
+            tags["validation_note"] = "; ".join(notes)
 
         with mlflow.start_run(run_name=f"train-{run_date.isoformat()}", tags={"run_date": run_date.isoformat()}) as run:
             mlflow.log_params({
@@ -184,7 +215,9 @@ def train_and_register(spark: SparkSession, cfg: Config, run_date: dt.date, exam
                 "train_rows": n_train, "validation_rows": n_val, "train_positive_weight": round(pos_weight, 6),
                 "validation_positives": int(new["positives"]), "validation_negatives": int(new["negatives"]),
                 "seed": m.seed, "threshold": m.operating_threshold, "validation_days": m.validation_days,
-                "gbt_max_iter": gbt_max_iter,
+                "validation_window_days": split.window_days, "validation_cutoff": split.cutoff.isoformat(),
+                "min_validation_positives": m.min_validation_positives, "gbt_max_iter": gbt_max_iter,
+                "target_precision": m.target_precision,
                 **{f"table_version.{name}": version for name, version in sorted(table_versions.items())},
             })
             mlflow.log_metrics({**{f"{key}_{k}": v for key, ms in candidates.items() for k, v in ms.items()},
@@ -309,7 +342,7 @@ def _version_training(client: MlflowClient, mv: ModelVersion, cfg: Config) -> Tr
     if mv.tags.get("promotion_applied") == "false":
         alias, reason = CHALLENGER, f"awaiting `ipr-guard promote` (the gate at training: {reason})"
     return Training(_run_date(mv.tags), str(mv.version), alias, reason, validation_metrics(client, mv.run_id),
-                    threshold)
+                    threshold, mv.tags.get("validation_note", ""))
 
 
 def _last_training(client: MlflowClient, cfg: Config, run_date: dt.date) -> Training | None:

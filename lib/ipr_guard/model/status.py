@@ -24,6 +24,8 @@ class Training:
         metrics: validation figures recorded at registration (pr_auc, precision, recall, positives,
             negatives); empty when none were recorded.
         threshold: the operating threshold those figures were measured at.
+        validation_note: why its validation window was not the configured one, or why it held too few
+            positives to judge the model; empty when neither.
     """
 
     run_date: dt.date | None
@@ -32,6 +34,7 @@ class Training:
     reason: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
     threshold: float | None = None
+    validation_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,9 @@ def validation_figures(t: Training) -> str:
     at = f" at threshold {t.threshold:g}" if t.threshold is not None else ""
     counts = f" ({int(m['positives'])} positives / {int(m['negatives'])} negatives)" \
         if "positives" in m and "negatives" in m else ""
+    note = f"; {t.validation_note}" if t.validation_note else ""
     return (f"validation PR-AUC {m['pr_auc']:.2f}, precision {m['precision']:.2f} and recall "
-            f"{m['recall']:.2f}{at}{counts}")
+            f"{m['recall']:.2f}{at}{counts}{note}")
 
 
 def _attempt(t: Training) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 from pyspark.ml import Pipeline, PipelineModel
@@ -26,15 +27,112 @@ GBT, LR = "gbt", "lr"
 MODEL_TYPES = {GBT: "GBTClassifier", LR: "LogisticRegression"}
 
 
-def split_by_time(examples: DataFrame, validation_days: int) -> tuple[DataFrame, DataFrame]:
-    """Splits examples by as-of date: the latest `validation_days` days validate, the rest train.
+@dataclass(frozen=True)
+class TimeSplit:
+    """Where examples split by as-of date, and what each side holds.
 
-    Never random: a model is validated only on dates after everything it was trained on, as it will be
-    used. Validation is `as_of_date > max(as_of_date) - validation_days`.
+    Attributes:
+        cutoff: validation is `as_of_date > cutoff`, training the rest.
+        window_days: the days the validation window spans (`latest - cutoff`); more than the configured
+            `validation_days` when the latest days held too few positives.
+        counts: examples per (side, label): ("train" | "validation", 0 | 1) -> count.
+        note: why the window differs from the configured one, or why validation still holds too few
+            positives to judge a model; empty when the configured window held enough.
+    """
+
+    cutoff: dt.date
+    window_days: int
+    counts: dict[tuple[str, int], int]
+    note: str = ""
+
+    @property
+    def validation_positives(self) -> int:
+        """Positives on the validation side."""
+        return self.counts[("validation", 1)]
+
+
+def plan_split(day_counts: list[tuple[dt.date, int, int]], validation_days: int,
+               min_positives: int = 0) -> TimeSplit:
+    """Chooses the time split from the examples per as-of date: by time first, then by positives.
+
+    Validation is the latest `validation_days` days. When they hold fewer than `min_positives` positives
+    (enforcement pauses for weeks around holidays and campaigns, so the latest days can hold none), the
+    window grows back one as-of date at a time until it does, but never takes more than half of all
+    positives: training needs them more. Still never random: every validation date follows every training
+    date.
 
     Args:
-        examples: the labelled examples (needs `as_of_date` DATE).
-        validation_days: how many of the latest days form the validation set.
+        day_counts: (as_of_date, positives, negatives) per date, in any order (`day_label_counts`).
+        validation_days: the configured window (`model.validation_days`), at least 1.
+        min_positives: positives validation needs to judge a model (`model.min_validation_positives`).
+
+    Returns:
+        The split: its cutoff, window, counts per side and label, and a note when it is not as configured.
+
+    Raises:
+        ValueError: no examples, or `validation_days` < 1.
+    """
+    if validation_days < 1:
+        raise ValueError(f"validation_days must be at least 1, got {validation_days}")
+    if not day_counts:
+        raise ValueError("no examples to split")
+    days = sorted(day_counts)
+    latest = days[-1][0]
+    total_pos = sum(p for _, p, _ in days)
+    configured = latest - dt.timedelta(days=validation_days)
+
+    def positives_after(cutoff: dt.date) -> int:
+        return sum(p for d, p, _ in days if d > cutoff)
+
+    cutoff = configured
+    # Move the latest training date into validation while validation lacks positives and would still
+    # hold at most half of them afterwards.
+    for day, _, _ in reversed([row for row in days if row[0] <= configured]):
+        if positives_after(cutoff) >= min_positives:
+            break
+        if 2 * positives_after(day - dt.timedelta(days=1)) > total_pos:
+            break
+        cutoff = day - dt.timedelta(days=1)
+    counts = {(side, label): 0 for side in ("train", "validation") for label in (0, 1)}
+    for d, p, n in days:
+        side = "validation" if d > cutoff else "train"
+        counts[(side, 1)] += p
+        counts[(side, 0)] += n
+    window = (latest - cutoff).days
+    held = counts[("validation", 1)]
+    note = ""
+    if held < min_positives:
+        note = (f"validation holds {held} positives, fewer than the {min_positives} needed to judge a model "
+                f"(model.min_validation_positives): the examples hold {total_pos} positives in all and "
+                "training keeps at least half of them")
+    elif window != validation_days:
+        note = (f"validation covers the latest {window} days, not {validation_days}: the latest "
+                f"{validation_days} held {positives_after(configured)} positives, fewer than the {min_positives} "
+                "needed to judge a model (model.min_validation_positives)")
+    return TimeSplit(cutoff, window, counts, note)
+
+
+def day_label_counts(examples: DataFrame) -> list[tuple[dt.date, int, int]]:
+    """(as_of_date, positives, negatives) per as-of date of `examples`: one row per date to the driver."""
+    rows = examples.groupBy("as_of_date").agg(
+        F.sum((F.col("label") == 1.0).cast("long")).alias("pos"),
+        F.sum((F.col("label") != 1.0).cast("long")).alias("neg")).collect()
+    return [(r["as_of_date"], int(r["pos"] or 0), int(r["neg"] or 0)) for r in rows]
+
+
+def split_at(examples: DataFrame, cutoff: dt.date) -> tuple[DataFrame, DataFrame]:
+    """(train, validation): as-of dates up to `cutoff`, and after it."""
+    return examples.where(F.col("as_of_date") <= F.lit(cutoff)), examples.where(F.col("as_of_date") > F.lit(cutoff))
+
+
+def split_by_time(examples: DataFrame, validation_days: int,
+                  min_positives: int = 0) -> tuple[DataFrame, DataFrame]:
+    """Splits examples by as-of date as `plan_split` chooses (the latest days validate, the rest train).
+
+    Args:
+        examples: the labelled examples (needs `as_of_date` DATE and `label`).
+        validation_days: how many of the latest days form the validation set at least.
+        min_positives: positives validation should hold (`model.min_validation_positives`).
 
     Returns:
         (train, validation); either may be empty if the examples span too few days.
@@ -44,11 +142,7 @@ def split_by_time(examples: DataFrame, validation_days: int) -> tuple[DataFrame,
     """
     if validation_days < 1:
         raise ValueError(f"validation_days must be at least 1, got {validation_days}")
-    latest = examples.agg(F.max("as_of_date")).first()[0]
-    if latest is None:
-        raise ValueError("no examples to split")
-    cutoff = latest - dt.timedelta(days=validation_days)
-    return examples.where(F.col("as_of_date") <= cutoff), examples.where(F.col("as_of_date") > cutoff)
+    return split_at(examples, plan_split(day_label_counts(examples), validation_days, min_positives).cutoff)
 
 
 def with_class_weight(train: DataFrame) -> tuple[DataFrame, float]:
@@ -146,6 +240,41 @@ def _counts(df: DataFrame, threshold: float, *group: str) -> DataFrame:
         F.sum(positive.cast("long")).alias("pos"),
         F.count(F.lit(1)).alias("n"),
     )
+
+
+# Candidate thresholds lie on a 0.001 grid: at most 1001 rows of counts reach the driver, however many
+# stores validation holds.
+THRESHOLD_GRID = 1000
+
+
+def score_label_counts(model: PipelineModel, df: DataFrame) -> list[tuple[float, int, int]]:
+    """(threshold, positives, negatives) of `df` scored by `model`, per 0.001-wide bin of `score`.
+
+    Each bin is named by its lower edge, so a store in bin t is flagged at any threshold up to t.
+    """
+    scored = with_score(model.transform(df))
+    lower = (F.floor(F.col("score") * THRESHOLD_GRID) / THRESHOLD_GRID).alias("t")
+    rows = scored.groupBy(lower).agg(F.sum((F.col("label") == 1.0).cast("long")).alias("pos"),
+                                     F.sum((F.col("label") != 1.0).cast("long")).alias("neg")).collect()
+    return [(float(r["t"]), int(r["pos"] or 0), int(r["neg"] or 0)) for r in rows]
+
+
+def threshold_for_precision(counts: list[tuple[float, int, int]], target: float) -> float | None:
+    """The lowest threshold whose flagged rows (`score >= t`) reach precision `target`, or None.
+
+    The lowest such threshold flags the most positives (highest recall) among those precise enough.
+
+    Args:
+        counts: (threshold, positives, negatives) per score bin, in any order (`score_label_counts`).
+        target: the precision to reach (`model.target_precision`).
+    """
+    tp = fp = 0
+    best = None
+    for t, pos, neg in sorted(counts, reverse=True):
+        tp, fp = tp + pos, fp + neg
+        if tp and tp / (tp + fp) >= target:
+            best = t
+    return best
 
 
 def evaluate(model: PipelineModel, df: DataFrame, threshold: float) -> dict[str, float]:

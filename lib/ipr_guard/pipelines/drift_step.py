@@ -82,7 +82,7 @@ def record_baseline(spark: SparkSession, cfg: Config, outcome, examples: DataFra
 
     Args:
         spark: the active session.
-        cfg: validated configuration (lakehouse, `model.validation_days`, `drift.top_features`,
+        cfg: validated configuration (lakehouse, `model.validation_days` and `min_validation_positives`, `drift.top_features`,
             `drift.baseline`).
         outcome: `registry.TrainOutcome` of the version; its `model` or, when reused, the registered one.
         examples: the labelled examples it was trained on (split by time again, as in training).
@@ -97,7 +97,8 @@ def record_baseline(spark: SparkSession, cfg: Config, outcome, examples: DataFra
         return
     # A reused version (its run was stopped before this point) is loaded back from the registry.
     model = outcome.model if outcome.model is not None else load_version(name, version)
-    train, validation = split_by_time(examples.select("as_of_date", "label", *feature_cols), cfg.model.validation_days)
+    train, validation = split_by_time(examples.select("as_of_date", "label", *feature_cols), cfg.model.validation_days,
+                                      cfg.model.min_validation_positives)
     if need_validation:
         predictions = with_score(model.transform(validation)).select(
             F.lit(name).alias("model_name"), F.lit(version).alias("model_version"),

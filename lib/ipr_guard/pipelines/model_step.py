@@ -18,7 +18,7 @@ from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.model import registry
 from ipr_guard.model.status import describe
-from ipr_guard.model.training import feature_importance
+from ipr_guard.model.training import day_label_counts, feature_importance, plan_split
 from ipr_guard.pipelines import drift_step
 from ipr_guard.pipelines.review import read_decisions
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
@@ -105,19 +105,6 @@ def table_versions(spark: SparkSession, cfg: Config) -> dict[str, int]:
     return out
 
 
-def split_counts(examples: DataFrame, validation_days: int) -> dict[tuple[str, int], int]:
-    """Examples per (side of the time split, label): ("train" | "validation", 0 | 1) -> count."""
-    latest = examples.agg(F.max("as_of_date")).first()[0]
-    counts = {(side, label): 0 for side in ("train", "validation") for label in (0, 1)}
-    if latest is None:
-        return counts
-    cutoff = latest - dt.timedelta(days=validation_days)  # as model.training.split_by_time
-    side = F.when(F.col("as_of_date") <= F.lit(cutoff), "train").otherwise("validation").alias("side")
-    for r in examples.groupBy(side, "label").count().collect():
-        counts[(r["side"], int(r["label"]))] = r["count"]
-    return counts
-
-
 def _describe(counts: dict[tuple[str, int], int]) -> str:
     return ", ".join(f"{side} {counts[(side, 1)]} positive / {counts[(side, 0)]} negative"
                      for side in ("train", "validation"))
@@ -130,8 +117,13 @@ def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, Data
     (`drift_step.record_baseline`; once per version, so a rerun that reuses the version writes nothing).
     """
     examples = training_examples(spark, cfg, s, run_date, first_day).cache()
-    counts = split_counts(examples, cfg.model.validation_days)
+    day_counts = day_label_counts(examples)
+    split = plan_split(day_counts, cfg.model.validation_days, cfg.model.min_validation_positives) \
+        if day_counts else None
+    counts = split.counts if split else {(side, label): 0 for side in ("train", "validation") for label in (0, 1)}
     log.info("[%s] training examples: %s", run_date, _describe(counts))
+    if split is not None and split.note:
+        log.warning("[%s] %s", run_date, split.note)
     # Both classes are needed before the validation window, not just overall: review labels, for one,
     # all sit on recent dates and would otherwise leave the training side empty.
     if counts[("train", 1)] < 2 or counts[("train", 0)] < 2 or \
@@ -141,7 +133,8 @@ def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, Data
         registry.record_skipped_training(cfg, run_date, f"not enough labelled examples ({_describe(counts)})")
         return None
     inputs = list(feature_columns(cfg.features.windows))
-    outcome = registry.train_and_register(spark, cfg, run_date, examples, inputs, table_versions(spark, cfg))
+    outcome = registry.train_and_register(spark, cfg, run_date, examples, inputs, table_versions(spark, cfg),
+                                           split=split)
     drift_step.record_baseline(spark, cfg, outcome, examples, inputs)
     examples.unpersist()
     log.info("[%s] model %s v%s is %s: %s", run_date, outcome.model_name, outcome.version, outcome.alias,

@@ -357,7 +357,7 @@ def _share_blocks(cfg: Config, lang: str, catalog: tuple[CatalogTable, ...], hol
     blocks: list[Block] = [("h2", t["share_heading"]), ("p", t["share_reviewers"])]
     affiliates = _affiliates(cfg)
     if not affiliates:
-        return blocks + [("p", t["share_no_affiliate"]), ("p", t["share_rights_holders"])]
+        return blocks + [("p", t["share_no_affiliate"]), ("p", _rights_holders(cfg, t))]
     personal = {(c.name, col) for c in catalog if c.layer == "gold" for col in c.personal}
     items, seen_personal = [], []
     for affiliate, grants in sorted(affiliates.items()):
@@ -370,7 +370,12 @@ def _share_blocks(cfg: Config, lang: str, catalog: tuple[CatalogTable, ...], hol
                               for c in columns if (table, c) in personal]
     blocks += [("ul", items), ("p", t["share_views"])]
     blocks += [("p", s) for s in seen_personal] or [("p", t["share_no_personal"])]
-    return blocks + [("p", t["share_rights_holders"])]
+    return blocks + [("p", _rights_holders(cfg, t))]
+
+
+def _rights_holders(cfg: Config, t: dict) -> str:
+    # A configured brand-report grant sends rights holders figures about stores (never personal data).
+    return t["share_rights_holders_report"] if cfg.sharing.rights_holder_columns else t["share_rights_holders"]
 
 
 def _affiliates(cfg: Config) -> dict[str, dict[str, tuple[str, ...]]]:

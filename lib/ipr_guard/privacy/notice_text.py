@@ -231,6 +231,11 @@ TEXT = {
         "share_no_affiliate": "No affiliate sees any of IPR Guard's results.",
         "share_rights_holders": "IPR Guard sends no data to rights holders. A reporter's identity is never "
                                 "shown to merchants, reviewers or affiliates.",
+        "share_rights_holders_report": "A rights holder can get a report on its own brands. It lists the stores "
+                                       "found selling fakes of them, with the store's ID and name and figures on "
+                                       "those sales, takedowns, notices and test buys. It holds no personal data. "
+                                       "Every report is logged. A reporter's identity is never shown to "
+                                       "merchants, reviewers or affiliates.",
         "choices_heading": "Your choices",
         "how_to_ask": "To opt out or to ask for erasure, use the privacy settings of your marketplace "
                       "account. The marketplace passes your request to IPR Guard.",
@@ -317,6 +322,9 @@ TEXT = {
         "share_views": "每家关联公司只获得受限视图，而不是副本。每次访问都有记录。",
         "share_no_affiliate": "没有任何关联公司能看到 IPR Guard 的结果。",
         "share_rights_holders": "IPR Guard 不向权利人发送任何数据。举报人的身份从不向商家、审核人员或关联公司显示。",
+        "share_rights_holders_report": "权利人可以获取关于其自有品牌的报告。报告列出被认定销售其假冒商品的店铺，"
+                                       "包括店铺编号和名称，以及这些销售、下架、投诉通知和测试购买的数据。"
+                                       "报告不含任何个人数据。每份报告都有记录。举报人的身份从不向商家、审核人员或关联公司显示。",
         "choices_heading": "您的选择",
         "how_to_ask": "如需退出分析或要求删除，请使用您平台账户中的隐私设置。平台会把您的请求转交给 IPR Guard。",
         "when_applied": "某天收到的请求，会在当天的夜间运行中生效。",
