@@ -18,7 +18,7 @@ from ipr_guard.io import delta
 from ipr_guard.model.drift import NightDrift
 from ipr_guard.model.registry import CHAMPION, TrainOutcome, training_reason
 from ipr_guard.model.tracking import client_for, configure_tracking
-from ipr_guard.model.training import candidate_pipelines, split_by_time, with_class_weight
+from ipr_guard.model.training import candidate_pipelines, day_label_counts, plan_split, split_at, with_class_weight
 from ipr_guard.pipelines import drift_step, recovery
 from ipr_guard.pipelines.model_step import Champion
 from ipr_guard.pipelines.nightly import RUNS_SCHEMA
@@ -45,11 +45,12 @@ def _meta(spark, c, name):
 
 def test_baseline_is_recorded_once_per_version(spark, lake):
     examples = spark.createDataFrame(model_rows(), SCHEMA)
-    train, validation = split_by_time(examples, lake.model.validation_days, lake.model.min_validation_positives)
+    split = plan_split(day_label_counts(examples), lake.model.validation_days, lake.model.min_validation_positives)
+    train, validation = split_at(examples, split.cutoff)
     # The logistic candidate alone: a few seconds, and its |coefficients| rank noise last.
     model = candidate_pipelines(FEATURES, seed=1)["lr"].fit(with_class_weight(train)[0])
     outcome = TrainOutcome(lake.model.name, "7", CHAMPION, CHAMPION, "test", {}, "run", 0.5, model=model)
-    drift_step.record_baseline(spark, lake, outcome, examples, FEATURES)
+    drift_step.record_baseline(spark, lake, outcome, examples, FEATURES, split)
 
     predictions = _meta(spark, lake, "model_validation")
     assert predictions.dtypes == [("model_name", "string"), ("model_version", "string"), ("label", "int"),
@@ -74,7 +75,7 @@ def test_baseline_is_recorded_once_per_version(spark, lake):
 
     versions = {n: delta.version(spark, catalog.table_path(lake.lakehouse, f"meta/{n}"))
                 for n in ("model_validation", "model_baseline")}
-    drift_step.record_baseline(spark, lake, dataclasses.replace(outcome, reused=True), examples, FEATURES)
+    drift_step.record_baseline(spark, lake, dataclasses.replace(outcome, reused=True), examples, FEATURES, split)
     assert {n: delta.version(spark, catalog.table_path(lake.lakehouse, f"meta/{n}")) for n in versions} == versions
 
 

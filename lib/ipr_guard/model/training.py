@@ -45,10 +45,10 @@ class TimeSplit:
     counts: dict[tuple[str, int], int]
     note: str = ""
 
-    @property
-    def validation_positives(self) -> int:
-        """Positives on the validation side."""
-        return self.counts[("validation", 1)]
+
+def empty_counts() -> dict[tuple[str, int], int]:
+    """Zero examples per (side, label), the shape of `TimeSplit.counts`."""
+    return {(side, label): 0 for side in ("train", "validation") for label in (0, 1)}
 
 
 def plan_split(day_counts: list[tuple[dt.date, int, int]], validation_days: int,
@@ -93,7 +93,7 @@ def plan_split(day_counts: list[tuple[dt.date, int, int]], validation_days: int,
         if 2 * positives_after(day - dt.timedelta(days=1)) > total_pos:
             break
         cutoff = day - dt.timedelta(days=1)
-    counts = {(side, label): 0 for side in ("train", "validation") for label in (0, 1)}
+    counts = empty_counts()
     for d, p, n in days:
         side = "validation" if d > cutoff else "train"
         counts[(side, 1)] += p
@@ -112,12 +112,16 @@ def plan_split(day_counts: list[tuple[dt.date, int, int]], validation_days: int,
     return TimeSplit(cutoff, window, counts, note)
 
 
+def _label_counts(df: DataFrame, key) -> list[tuple]:
+    """(key, positives, negatives) per value of `key`: one small row per value reaches the driver."""
+    rows = df.groupBy(key).agg(F.sum((F.col("label") == 1.0).cast("long")).alias("pos"),
+                               F.sum((F.col("label") != 1.0).cast("long")).alias("neg")).collect()
+    return [(r[0], int(r["pos"] or 0), int(r["neg"] or 0)) for r in rows]
+
+
 def day_label_counts(examples: DataFrame) -> list[tuple[dt.date, int, int]]:
     """(as_of_date, positives, negatives) per as-of date of `examples`: one row per date to the driver."""
-    rows = examples.groupBy("as_of_date").agg(
-        F.sum((F.col("label") == 1.0).cast("long")).alias("pos"),
-        F.sum((F.col("label") != 1.0).cast("long")).alias("neg")).collect()
-    return [(r["as_of_date"], int(r["pos"] or 0), int(r["neg"] or 0)) for r in rows]
+    return _label_counts(examples, "as_of_date")
 
 
 def split_at(examples: DataFrame, cutoff: dt.date) -> tuple[DataFrame, DataFrame]:
@@ -140,8 +144,6 @@ def split_by_time(examples: DataFrame, validation_days: int,
     Raises:
         ValueError: no examples, or `validation_days` < 1.
     """
-    if validation_days < 1:
-        raise ValueError(f"validation_days must be at least 1, got {validation_days}")
     return split_at(examples, plan_split(day_label_counts(examples), validation_days, min_positives).cutoff)
 
 
@@ -252,11 +254,8 @@ def score_label_counts(model: PipelineModel, df: DataFrame) -> list[tuple[float,
 
     Each bin is named by its lower edge, so a store in bin t is flagged at any threshold up to t.
     """
-    scored = with_score(model.transform(df))
     lower = (F.floor(F.col("score") * THRESHOLD_GRID) / THRESHOLD_GRID).alias("t")
-    rows = scored.groupBy(lower).agg(F.sum((F.col("label") == 1.0).cast("long")).alias("pos"),
-                                     F.sum((F.col("label") != 1.0).cast("long")).alias("neg")).collect()
-    return [(float(r["t"]), int(r["pos"] or 0), int(r["neg"] or 0)) for r in rows]
+    return [(float(t), pos, neg) for t, pos, neg in _label_counts(with_score(model.transform(df)), lower)]
 
 
 def threshold_for_precision(counts: list[tuple[float, int, int]], target: float) -> float | None:

@@ -31,7 +31,7 @@ from ipr_guard.io import delta
 from ipr_guard.model import drift
 from ipr_guard.model.drift import NightDrift
 from ipr_guard.model.promotion import load_version
-from ipr_guard.model.training import feature_importance, split_by_time, with_score
+from ipr_guard.model.training import TimeSplit, feature_importance, split_at, with_score
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +77,17 @@ def write_baseline(spark: SparkSession, cfg: Config, name: str, version: str, ba
     return True
 
 
-def record_baseline(spark: SparkSession, cfg: Config, outcome, examples: DataFrame, feature_cols: list[str]) -> None:
+def record_baseline(spark: SparkSession, cfg: Config, outcome, examples: DataFrame, feature_cols: list[str],
+                    split: TimeSplit) -> None:
     """Writes the registered version's validation predictions and drift baseline, once per version.
 
     Args:
         spark: the active session.
-        cfg: validated configuration (lakehouse, `model.validation_days` and `min_validation_positives`, `drift.top_features`,
-            `drift.baseline`).
+        cfg: validated configuration (lakehouse, `drift.top_features`, `drift.baseline`).
         outcome: `registry.TrainOutcome` of the version; its `model` or, when reused, the registered one.
-        examples: the labelled examples it was trained on (split by time again, as in training).
+        examples: the labelled examples it was trained on.
         feature_cols: the model's inputs.
+        split: the time split training used on them (`training.plan_split`).
     """
     if not cfg.lakehouse:
         return
@@ -97,8 +98,7 @@ def record_baseline(spark: SparkSession, cfg: Config, outcome, examples: DataFra
         return
     # A reused version (its run was stopped before this point) is loaded back from the registry.
     model = outcome.model if outcome.model is not None else load_version(name, version)
-    train, validation = split_by_time(examples.select("as_of_date", "label", *feature_cols), cfg.model.validation_days,
-                                      cfg.model.min_validation_positives)
+    train, validation = split_at(examples.select("as_of_date", "label", *feature_cols), split.cutoff)
     if need_validation:
         predictions = with_score(model.transform(validation)).select(
             F.lit(name).alias("model_name"), F.lit(version).alias("model_version"),

@@ -18,7 +18,7 @@ from ipr_guard.config import Config
 from ipr_guard.io import delta
 from ipr_guard.model import registry
 from ipr_guard.model.status import describe
-from ipr_guard.model.training import day_label_counts, feature_importance, plan_split
+from ipr_guard.model.training import day_label_counts, empty_counts, feature_importance, plan_split
 from ipr_guard.pipelines import drift_step
 from ipr_guard.pipelines.review import read_decisions
 from ipr_guard.privacy.opt_out import exclude_opted_out, opted_out
@@ -120,7 +120,7 @@ def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, Data
     day_counts = day_label_counts(examples)
     split = plan_split(day_counts, cfg.model.validation_days, cfg.model.min_validation_positives) \
         if day_counts else None
-    counts = split.counts if split else {(side, label): 0 for side in ("train", "validation") for label in (0, 1)}
+    counts = split.counts if split else empty_counts()
     log.info("[%s] training examples: %s", run_date, _describe(counts))
     if split is not None and split.note:
         log.warning("[%s] %s", run_date, split.note)
@@ -135,7 +135,7 @@ def train(spark: SparkSession, cfg: Config, run_date: dt.date, s: dict[str, Data
     inputs = list(feature_columns(cfg.features.windows))
     outcome = registry.train_and_register(spark, cfg, run_date, examples, inputs, table_versions(spark, cfg),
                                            split=split)
-    drift_step.record_baseline(spark, cfg, outcome, examples, inputs)
+    drift_step.record_baseline(spark, cfg, outcome, examples, inputs, split)
     examples.unpersist()
     log.info("[%s] model %s v%s is %s: %s", run_date, outcome.model_name, outcome.version, outcome.alias,
              outcome.reason)
